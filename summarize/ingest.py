@@ -2,18 +2,29 @@
 
 Evidence offsets index into `Document.text`, so everything that changes the text
 (decoding, HTML extraction, boilerplate removal) happens here and only here.
+Pipeline: read (size limit) -> gunzip -> decode -> newlines -> HTML | Markdown | text
+-> boilerplate removal (unless raw). docs/INGEST.md describes each step.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from summarize.boilerplate import guess_title, strip_boilerplate
+from summarize.decode import decode_bytes, gunzip, normalize_newlines
 from summarize.errors import InputError
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_YAML_PAIR = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+_MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mdown", ".mkd")
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,7 @@ class Document:
     date: str | None = None
     site: str | None = None
     removed: list[str] = field(default_factory=list)
+    kind: str = "text"  # "text", "markdown" or "html": how the input was read
 
     @property
     def sha256(self) -> str:
@@ -51,7 +63,8 @@ def read_source(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
                     f"{path} is {size:,} bytes, over the {max_bytes:,}-byte limit. "
                     "Split the file or raise --max-bytes"
                 )
-            data = p.read_bytes()
+            with p.open("rb") as fh:
+                data = fh.read(max_bytes + 1)
         except PermissionError:
             raise InputError(f"{path}: permission denied. Make the file readable") from None
         except OSError as exc:
@@ -61,18 +74,136 @@ def read_source(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     return data
 
 
-def parse_document(data: bytes, path: str, *, raw: bool = False) -> Document:
-    """Turn raw bytes into a Document."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text. Convert it to UTF-8") from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text:
+def decode_source(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Raw bytes -> text with LF newlines: gunzip, BOM/UTF-8/legacy decoding, binary refusal."""
+    if data.startswith(_GZIP_MAGIC):
+        data = gunzip(data, path, max_bytes=max_bytes)
+    if not data.strip():
         raise InputError(f"{path} is empty. Give an article with some text")
-    return Document(text=text, path=path)
+    text = normalize_newlines(decode_bytes(data, path))
+    if not text.strip():
+        raise InputError(f"{path} is empty. Give an article with some text")
+    return text
+
+
+def parse_document(
+    data: bytes, path: str, *, raw: bool = False, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Document:
+    """Turn raw bytes into a Document; raw=True keeps the decoded text as is."""
+    text = decode_source(data, path, max_bytes=max_bytes)
+    if raw:
+        return Document(text=text, path=path, title=guess_title(text))
+    from summarize.html import looks_like_html  # cheap; trafilatura is imported only inside
+
+    if looks_like_html(text, _logical_name(path)):
+        return _from_html(text, path)
+    if _logical_name(path).lower().endswith(_MARKDOWN_EXTENSIONS) or _FRONT_MATTER.match(text):
+        return _from_markdown(text, path)
+    return _from_text(text, path)
 
 
 def load_document(path: str, *, raw: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     """Read and clean one article file ('-' for stdin)."""
-    return parse_document(read_source(path, max_bytes=max_bytes), path, raw=raw)
+    return parse_document(read_source(path, max_bytes=max_bytes), path, raw=raw, max_bytes=max_bytes)
+
+
+def _logical_name(path: str) -> str:
+    """PATH without a trailing .gz, so `page.html.gz` is read as HTML."""
+    return path[:-3] if path.lower().endswith(".gz") else path
+
+
+def _from_text(text: str, path: str, meta: dict[str, str | None] | None = None) -> Document:
+    meta = meta or {}
+    cleaned = strip_boilerplate(text)
+    body = _require_text(cleaned.text, path)
+    return Document(
+        text=body,
+        path=path,
+        title=meta.get("title") or guess_title(body),
+        author=meta.get("author"),
+        date=meta.get("date"),
+        site=meta.get("site"),
+        removed=cleaned.removed,
+    )
+
+
+def _from_markdown(text: str, path: str) -> Document:
+    meta: dict[str, str | None] = {}
+    removed: list[str] = []
+    match = _FRONT_MATTER.match(text)
+    if match:
+        meta = parse_front_matter(match.group(1))
+        removed.append(match.group(0).strip())
+        text = text[match.end() :]
+    if not meta.get("title"):
+        first = next((line for line in text.split("\n") if line.strip()), "")
+        heading = _MD_HEADING.match(first.strip())
+        meta["title"] = heading.group(1) if heading else None
+    doc = _from_text(text, path, meta)
+    return Document(
+        text=doc.text,
+        path=path,
+        title=doc.title,
+        author=doc.author,
+        date=doc.date,
+        site=doc.site,
+        removed=removed + doc.removed,
+        kind="markdown",
+    )
+
+
+def _from_html(text: str, path: str) -> Document:
+    from summarize.html import extract_html
+
+    article = extract_html(text)
+    cleaned = strip_boilerplate(article.text)
+    body = _require_text(cleaned.text, path)
+    return Document(
+        text=body,
+        path=path,
+        title=article.title or guess_title(body),
+        author=article.author,
+        date=article.date,
+        site=article.site,
+        removed=cleaned.removed,
+        kind="html",
+    )
+
+
+def _require_text(text: str, path: str) -> str:
+    if not text.strip():
+        raise InputError(
+            f"no article text found in {path} after removing boilerplate. Use --raw to keep it as is"
+        )
+    return text
+
+
+def parse_front_matter(block: str) -> dict[str, str | None]:
+    """title/author/date/site from simple `key: value` YAML front matter (no YAML library)."""
+    keys = {
+        "title": "title",
+        "author": "author",
+        "authors": "author",
+        "byline": "author",
+        "date": "date",
+        "published": "date",
+        "pubdate": "date",
+        "site": "site",
+        "source": "site",
+        "publisher": "site",
+        "site_name": "site",
+    }
+    meta: dict[str, str | None] = {}
+    lines = block.split("\n")
+    for n, line in enumerate(lines):
+        pair = _YAML_PAIR.match(line)
+        if not pair or pair.group(1).lower() not in keys:
+            continue
+        field_name = keys[pair.group(1).lower()]
+        value = pair.group(2)
+        if not value and n + 1 < len(lines) and lines[n + 1].lstrip().startswith("- "):
+            value = lines[n + 1].lstrip()[2:]  # the first item of a YAML list
+        value = value.strip().strip("[]").strip().strip("\"'").strip()
+        if value and field_name not in meta:
+            meta[field_name] = value
+    return meta
