@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from summarize.schemas import Usage
+
 
 class SummarizeError(Exception):
     """Base of every error this package raises on purpose."""
 
     exit_code = 1
+    usage: Usage | None = None
+    """What the article had cost when it failed (set by the pipeline)."""
 
 
 class UserError(SummarizeError):

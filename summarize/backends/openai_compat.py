@@ -1,0 +1,246 @@
+"""Any OpenAI-compatible chat endpoint, through the openai SDK.
+
+Structured output modes: `json_schema` (strict response_format), `json_object`
+(the schema is already in the system prompt) and `tools` (one forced function
+call). `auto` starts with json_schema and steps down when a server rejects a
+mode with a 400 about it, remembering the working mode for the rest of the run.
+SDK errors are translated here, once, into summarize.errors.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from summarize.backends.base import Completion, Request
+from summarize.config import Settings
+from summarize.errors import (
+    ContextLengthError,
+    ModelConnectionError,
+    ModelHTTPError,
+    UnexpectedModelBehavior,
+    UserError,
+)
+from summarize.schemas import Usage
+
+if TYPE_CHECKING:
+    import openai
+
+log = logging.getLogger(__name__)
+
+FALLBACK = {"json_schema": "json_object", "json_object": "tools"}
+_CONTEXT_MARKERS = (
+    "context_length_exceeded",
+    "context length",
+    "maximum context",
+    "too many tokens",
+)
+# Rough but offline: about four characters per token for English news prose.
+CHARS_PER_TOKEN = 4
+DEFAULT_CONTEXT_TOKENS = 128_000
+
+
+class OpenAICompatBackend:
+    """A chat-completions endpoint: OpenAI, Azure, vLLM, Ollama, llama.cpp server, LM Studio."""
+
+    def __init__(
+        self,
+        client: openai.OpenAI,
+        model: str,
+        *,
+        mode: str = "auto",
+        context_tokens: int | None = None,
+    ) -> None:
+        self._client = client
+        self.model_name = model
+        self.mode = "json_schema" if mode == "auto" else mode
+        self._auto = mode == "auto"
+        self._use_max_completion_tokens = False
+        self._lock = threading.Lock()
+        self.context_tokens: int | None = context_tokens or DEFAULT_CONTEXT_TOKENS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenAICompatBackend:
+        """Build the client from SETTINGS; the SDK's own retries are off."""
+        import openai
+
+        client = openai.OpenAI(
+            base_url=settings.base_url,
+            api_key=settings.api_key or "not-needed",
+            max_retries=0,
+            timeout=openai.Timeout(settings.timeout, connect=settings.connect_timeout),
+        )
+        return cls(
+            client,
+            settings.model or _default_model(settings),
+            mode=settings.mode,
+            context_tokens=settings.context_tokens,
+        )
+
+    def count_tokens(self, text: str) -> int:
+        """Estimate tokens offline (no tokenizer download): ~4 characters a token."""
+        return len(text) // CHARS_PER_TOKEN + 1
+
+    def complete(self, request: Request) -> Completion:
+        """Send one request; step down the structured-output mode when the server rejects it."""
+        sent = 0
+        while True:
+            mode = self.mode
+            sent += 1
+            try:
+                response = self._create(request, mode)
+            except ModelHTTPError as exc:
+                if exc.status == 400 and self._step_down(mode, exc):
+                    continue
+                raise
+            return _completion(response, mode, sent)
+
+    def _step_down(self, mode: str, exc: ModelHTTPError) -> bool:
+        text = f"{exc} {exc.body}".lower()
+        if "max_tokens" in text and not self._use_max_completion_tokens:
+            self._use_max_completion_tokens = True
+            return True
+        if not self._auto or mode not in FALLBACK:
+            return False
+        if not any(w in text for w in ("response_format", "json_schema", "tool", "not supported")):
+            return False
+        with self._lock:
+            if self.mode == mode:
+                self.mode = FALLBACK[mode]
+                log.warning("endpoint rejected %s mode; using %s from now on", mode, self.mode)
+        return True
+
+    def _create(self, request: Request, mode: str) -> Any:
+        import openai
+
+        kwargs: dict[str, Any] = {
+            "model": self.model_name,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "temperature": request.temperature,
+        }
+        limit_key = "max_completion_tokens" if self._use_max_completion_tokens else "max_tokens"
+        kwargs[limit_key] = request.max_tokens
+        if mode == "json_schema":
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": request.schema_name,
+                    "schema": request.schema,
+                    "strict": True,
+                },
+            }
+        elif mode == "json_object":
+            kwargs["response_format"] = {"type": "json_object"}
+        else:
+            kwargs["tools"] = [
+                {
+                    "type": "function",
+                    "function": {"name": request.schema_name, "parameters": request.schema},
+                }
+            ]
+            kwargs["tool_choice"] = {"type": "function", "function": {"name": request.schema_name}}
+        try:
+            return self._client.chat.completions.create(**kwargs)
+        except openai.APIStatusError as exc:
+            raise _http_error(exc) from None
+        except openai.APITimeoutError:
+            raise ModelConnectionError(
+                f"the endpoint did not answer in time. Raise --timeout or check the server "
+                f"({self._client.base_url})"
+            ) from None
+        except openai.APIConnectionError as exc:
+            raise ModelConnectionError(
+                f"cannot reach {self._client.base_url} ({exc.__cause__ or exc}). "
+                "Check --base-url and that the server is running"
+            ) from None
+        except openai.APIResponseValidationError:
+            # An HTML error page or other non-JSON body with status 200: usually a proxy hiccup.
+            raise ModelConnectionError(
+                "the endpoint answered with something that is not a chat completion. "
+                "Check --base-url points at an OpenAI-compatible /v1 API"
+            ) from None
+
+
+def _default_model(settings: Settings) -> str:
+    from summarize.config import DEFAULT_OPENAI_MODEL
+
+    if settings.base_url is None:
+        return DEFAULT_OPENAI_MODEL
+    raise UserError("no model name given for --base-url. Pass --model NAME or set SUMMARIZE_MODEL")
+
+
+def _completion(response: Any, mode: str, sent: int) -> Completion:
+    u = getattr(response, "usage", None)
+    usage = Usage(
+        prompt_tokens=(getattr(u, "prompt_tokens", 0) or 0) if u else 0,
+        completion_tokens=(getattr(u, "completion_tokens", 0) or 0) if u else 0,
+        requests=sent,
+    )
+    choices = getattr(response, "choices", None) or []
+    if not choices:
+        return Completion(text="", finish_reason="empty", usage=usage)
+    choice = choices[0]
+    message = choice.message
+    refusal = getattr(message, "refusal", None)
+    if refusal:
+        raise UnexpectedModelBehavior(
+            f"the model refused: {refusal!s:.200}. Check the article or try another model",
+            last_output=str(refusal),
+        )
+    text = message.content or ""
+    if mode == "tools" and getattr(message, "tool_calls", None):
+        text = message.tool_calls[0].function.arguments or ""
+    return Completion(text=text, finish_reason=choice.finish_reason, usage=usage)
+
+
+def _http_error(exc: openai.APIStatusError) -> ModelHTTPError:
+    status = exc.status_code
+    body = _body_text(exc)
+    detail = f"{exc.message}"[:300]
+    if status == 400 and any(m in body.lower() or m in detail.lower() for m in _CONTEXT_MARKERS):
+        return ContextLengthError(
+            f"the prompt is longer than the model's context ({detail}). "
+            "Lower --context-tokens so long articles are split into chunks",
+            status=status,
+            body=body,
+        )
+    hint = {
+        401: "Check OPENAI_API_KEY (or --api-key)",
+        403: "Check the key's permissions for this model",
+        404: "Check --model and that --base-url ends with /v1",
+        429: "Lower --concurrency or wait for the rate limit to reset",
+    }.get(status, "Retry later or check the server" if status >= 500 else "Check the request options")
+    return ModelHTTPError(
+        f"the endpoint answered HTTP {status}: {detail}. {hint}",
+        status=status,
+        body=body,
+        retry_after=_retry_after(exc.response.headers),
+    )
+
+
+def _body_text(exc: openai.APIStatusError) -> str:
+    try:
+        return exc.response.text[:2000]
+    except Exception:  # a streamed or closed body has no text to show
+        return ""
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds the server asks us to wait: retry-after-ms, then retry-after (seconds or a date)."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return float(ms) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None

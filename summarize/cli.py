@@ -1,0 +1,214 @@
+"""The command line: parse options, call one library function, render, exit.
+
+Domain logic lives in modules that never import typer. Heavy imports (openai,
+pydantic models, llama.cpp) happen inside commands so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from summarize.config import Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="Turn news articles into validated, grounded, structured digests.\n\n"
+    "With no endpoint configured it runs the embedded local model (no key, no network).",
+)
+
+
+class Format(str, Enum):
+    json = "json"
+    markdown = "markdown"
+
+
+class ModeChoice(str, Enum):
+    auto = "auto"
+    json_schema = "json_schema"
+    json_object = "json_object"
+    tools = "tools"
+
+
+_E = "Endpoint"
+_L = "Local model"
+# Options shared by every command that calls a model: declared once, used by `file` and `batch`.
+BaseUrl = Annotated[
+    str | None,
+    typer.Option("--base-url", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL].", rich_help_panel=_E),
+]
+ApiKey = Annotated[
+    str | None,
+    typer.Option("--api-key", help="API key [env: OPENAI_API_KEY]. Never printed.", rich_help_panel=_E),
+]
+Model = Annotated[
+    str | None, typer.Option("--model", help="Model name [env: SUMMARIZE_MODEL].", rich_help_panel=_E)
+]
+ModeOpt = Annotated[
+    ModeChoice,
+    typer.Option("--mode", help="Structured-output mode; auto steps down when refused.", rich_help_panel=_E),
+]
+MaxRetries = Annotated[
+    int | None, typer.Option("--max-retries", help="Transport retries per request [4].", rich_help_panel=_E)
+]
+Timeout = Annotated[
+    float | None, typer.Option("--timeout", help="Seconds per request [120].", rich_help_panel=_E)
+]
+ContextTokens = Annotated[
+    int | None,
+    typer.Option("--context-tokens", help="Endpoint context window, for chunking.", rich_help_panel=_E),
+]
+MaxTokens = Annotated[
+    int | None, typer.Option("--max-tokens", help="Completion token limit per request [2048].")
+]
+Local = Annotated[bool, typer.Option("--local", help="Force the embedded local model.", rich_help_panel=_L)]
+ModelPath = Annotated[
+    str | None,
+    typer.Option("--model-path", help="GGUF file [env: SUMMARIZE_LOCAL_MODEL].", rich_help_panel=_L),
+]
+Threads = Annotated[int | None, typer.Option("--threads", help="CPU threads.", rich_help_panel=_L)]
+Ctx = Annotated[int | None, typer.Option("--ctx", help="Context tokens.", rich_help_panel=_L)]
+PromptsDir = Annotated[
+    Path | None, typer.Option("--prompts", help="Folder with system.md, article.md, reask.md, repair.md.")
+]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress and show tracebacks.")]
+Raw = Annotated[bool, typer.Option("--raw", help="Keep the text as is: no boilerplate removal.")]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+def _fail(exc: BaseException, verbose: bool) -> NoReturn:
+    if verbose:
+        import traceback
+
+        traceback.print_exception(exc)
+    message = str(exc).strip().rstrip(".") or type(exc).__name__
+    typer.echo(f"Error: {message}.", err=True)
+    raise typer.Exit(1) from None
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpx2", "openai", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings(**cli: object) -> Settings:
+    from summarize.config import resolve
+
+    if isinstance(cli.get("mode"), Enum):
+        cli["mode"] = cli["mode"].value  # type: ignore[union-attr]
+    if cli.get("prompts_dir") is not None:
+        cli["prompts_dir"] = str(cli["prompts_dir"])
+    return resolve(cli)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from summarize.fsio import atomic_write_text
+
+    atomic_write_text(output, text)
+
+
+@app.command("file")
+def file_cmd(
+    path: Annotated[str, typer.Argument(help="Article file (.txt, .md, .html, .htm), or - for stdin.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here, not stdout.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="json or markdown.")] = Format.json,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    model: Model = None,
+    mode: ModeOpt = ModeChoice.auto,
+    max_retries: MaxRetries = None,
+    timeout: Timeout = None,
+    context_tokens: ContextTokens = None,
+    max_tokens: MaxTokens = None,
+    local: Local = False,
+    model_path: ModelPath = None,
+    threads: Threads = None,
+    ctx: Ctx = None,
+    prompts_dir: PromptsDir = None,
+    raw: Raw = False,
+    verbose: Verbose = False,
+) -> None:
+    """Summarize one article and print its ArticleSummary JSON.
+
+    \b
+    Examples:
+      summarize file article.txt                      # embedded local model, offline
+      summarize file page.html --format markdown
+      OPENAI_API_KEY=sk-... summarize file article.txt --model gpt-4o-mini
+      summarize file article.txt --base-url http://localhost:11434/v1 --model llama3.1
+    """
+    _setup_logging(verbose)
+    try:
+        from summarize.api import options_from
+        from summarize.backends import make_backend
+        from summarize.extract import summarize_document
+        from summarize.ingest import load_document
+        from summarize.prompts import Prompts
+        from summarize.render import to_json, to_markdown
+
+        settings = _settings(**{k: v for k, v in locals().items() if k not in ("path", "output", "fmt")})
+        doc = load_document(path, raw=raw)
+        prompts = Prompts.load(settings.prompts_dir)
+        for block in doc.removed:
+            logging.getLogger("summarize.ingest").info("removed boilerplate: %.120r", block)
+        result = summarize_document(
+            doc, make_backend(settings), prompts=prompts, options=options_from(settings)
+        )
+        _write(to_markdown(result) if fmt is Format.markdown else to_json(result), output)
+    except Exception as exc:  # the edge: every failure becomes one line
+        _fail(exc, verbose)
+
+
+@app.command("text")
+def text_cmd(
+    path: Annotated[str, typer.Argument(help="Article file, or - for stdin.")],
+    raw: Raw = False,
+    verbose: Verbose = False,
+) -> None:
+    """Print the clean article text the model would see; evidence offsets index into it."""
+    _setup_logging(verbose)
+    try:
+        from summarize.ingest import load_document
+
+        doc = load_document(path, raw=raw)
+        for block in doc.removed:
+            typer.echo(f"removed: {block[:120]!r}", err=True) if verbose else None
+        sys.stdout.write(doc.text)
+        if not doc.text.endswith("\n"):
+            sys.stdout.write("\n")
+    except Exception as exc:
+        _fail(exc, verbose)
+
+
+@app.command("schema")
+def schema_cmd(
+    draft: Annotated[bool, typer.Option("--draft", help="The shape the model fills instead.")] = False,
+) -> None:
+    """Print the JSON Schema of ArticleSummary (the output of `file` and `batch`)."""
+    import json
+
+    from summarize.schemas import ArticleSummary, draft_json_schema
+
+    schema = draft_json_schema() if draft else ArticleSummary.model_json_schema()
+    sys.stdout.write(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")

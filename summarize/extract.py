@@ -1,0 +1,268 @@
+"""The pipeline for one article: render -> call -> validate -> re-ask -> ground -> resolve."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from summarize.backends.base import Backend, Completion, Message, Request
+from summarize.errors import SummarizeError, UnexpectedModelBehavior
+from summarize.grounding import Grounded, ground
+from summarize.ingest import Document
+from summarize.prompts import Prompts
+from summarize.retry import RetryPolicy, call_with_retries
+from summarize.schemas import (
+    Actor,
+    ArticleSummary,
+    Claim,
+    Draft,
+    Dropped,
+    Source,
+    Stance,
+    Usage,
+    draft_json_schema,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """Knobs of the pipeline for one article."""
+
+    max_reasks: int = 2
+    max_tokens: int = 2048
+    max_tokens_cap: int = 8192
+    repair: bool = True
+    temperature: float = 0.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+class UsageMeter:
+    """Adds up every request made for one article, failed attempts included."""
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+        self._lock = threading.Lock()
+
+    def add(self, usage: Usage) -> None:
+        """Count a completed request (or several, when a backend stepped down a mode)."""
+        with self._lock:
+            self.usage = self.usage.add(usage)
+
+    def failed(self, _exc: BaseException) -> None:
+        """Count a request that failed in transport."""
+        self.add(Usage(requests=1))
+
+
+class _Caller:
+    """Sends requests through the transport retry loop and meters them."""
+
+    def __init__(self, backend: Backend, options: ExtractOptions, meter: UsageMeter) -> None:
+        self.backend = backend
+        self.options = options
+        self.meter = meter
+        self.schema = draft_json_schema()
+
+    def __call__(self, messages: tuple[Message, ...], max_tokens: int) -> Completion:
+        request = Request(
+            messages=messages,
+            schema=self.schema,
+            max_tokens=max_tokens,
+            temperature=self.options.temperature,
+        )
+        completion = call_with_retries(
+            lambda: self.backend.complete(request), self.options.retry, self.meter.failed
+        )
+        self.meter.add(completion.usage)
+        return completion
+
+
+def summarize_document(
+    doc: Document,
+    backend: Backend,
+    *,
+    prompts: Prompts | None = None,
+    options: ExtractOptions | None = None,
+) -> ArticleSummary:
+    """Summarize one ingested article with BACKEND; every request is counted in `usage`."""
+    prompts = prompts or Prompts.load()
+    options = options or ExtractOptions()
+    meter = UsageMeter()
+    caller = _Caller(backend, options, meter)
+    try:
+        return _run(doc, backend, prompts, options, caller, meter)
+    except SummarizeError as exc:
+        exc.usage = meter.usage
+        raise
+
+
+def _run(
+    doc: Document,
+    backend: Backend,
+    prompts: Prompts,
+    options: ExtractOptions,
+    caller: _Caller,
+    meter: UsageMeter,
+) -> ArticleSummary:
+    base = base_messages(doc, prompts, caller.schema)
+    draft, reply = draft_with_reasks(base, caller, prompts)
+    grounded = ground(draft, doc.text)
+    if options.repair and (grounded.unlocated_stances or grounded.unlocated_claims):
+        repaired = _repair(base, reply, grounded, caller, prompts)
+        if repaired is not None:
+            again = ground(repaired, doc.text)
+            fixed_stances = {(s.actor, s.topic) for s in again.stances}
+            fixed_claims = {(c.speaker, c.text) for c in again.claims}
+            grounded.stances.extend(again.stances)
+            grounded.claims.extend(again.claims)
+            # An item the repair left out, or could not locate either, stays unlocated.
+            grounded.unlocated_stances = [
+                s for s in grounded.unlocated_stances if (s.actor, s.topic) not in fixed_stances
+            ]
+            grounded.unlocated_claims = [
+                c for c in grounded.unlocated_claims if (c.speaker, c.text) not in fixed_claims
+            ]
+    dropped = grounded.dropped("quote not found in the article, even after a repair request")
+    actors, stances, claims, more_dropped = _attach(draft, grounded.stances, grounded.claims)
+    dropped.extend(more_dropped)
+    return ArticleSummary(
+        summary=draft.summary.strip(),
+        actors=actors,
+        stances=stances,
+        claims=claims,
+        dropped=dropped,
+        source=Source(
+            path=doc.path,
+            sha256=doc.sha256,
+            title=doc.title,
+            author=doc.author,
+            date=doc.date,
+            site=doc.site,
+        ),
+        model=backend.model_name,
+        usage=meter.usage,
+    )
+
+
+def base_messages(doc: Document, prompts: Prompts, schema: dict[str, object]) -> tuple[Message, ...]:
+    """The system and user messages for DOC."""
+    return (
+        Message("system", prompts.render("system", schema=json.dumps(schema, ensure_ascii=False))),
+        Message("user", prompts.render("article", title=doc.title or "(none)", article=doc.text)),
+    )
+
+
+def draft_with_reasks(base: tuple[Message, ...], caller: _Caller, prompts: Prompts) -> tuple[Draft, str]:
+    """Call until the reply is a valid Draft, re-asking with the errors at most max_reasks times."""
+    options = caller.options
+    messages = base
+    max_tokens = options.max_tokens
+    last, problem, cut_off = "", "", False
+    for _ in range(options.max_reasks + 1):
+        completion = caller(messages, max_tokens)
+        last = completion.text
+        cut_off = completion.finish_reason == "length"
+        if cut_off:
+            if max_tokens >= options.max_tokens_cap:
+                break
+            # Cut off: the same question with more room, not a lecture about JSON.
+            max_tokens = min(options.max_tokens_cap, max_tokens * 2)
+            log.info("reply cut off; asking again with max_tokens=%d", max_tokens)
+            messages = base
+            continue
+        try:
+            return parse_draft(completion.text), completion.text
+        except ValueError as exc:
+            problem = str(exc)
+            log.info("invalid reply, re-asking: %s", problem)
+            messages = (
+                *base,
+                Message("assistant", completion.text or "(empty reply)"),
+                Message("user", prompts.render("reask", errors=problem)),
+            )
+    if cut_off:
+        raise UnexpectedModelBehavior(
+            f"the model's answer was cut off at {max_tokens} tokens. Raise --max-tokens "
+            "or use a model with a larger output limit",
+            last_output=last,
+        )
+    raise UnexpectedModelBehavior(
+        f"the model gave no valid summary after {options.max_reasks + 1} attempts "
+        f"(last problem: {_first_line(problem)}). Try --mode json_schema or a stronger model",
+        last_output=last,
+    )
+
+
+def parse_draft(text: str) -> Draft:
+    """Parse and validate a reply; ValueError lists every problem as `field.path: message` lines."""
+    body = _strip_fences(text)
+    if not body:
+        raise ValueError("the reply was empty")
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the reply is not valid JSON: {exc}") from None
+    try:
+        return Draft.model_validate(data)
+    except ValidationError as exc:
+        raise ValueError(validation_lines(exc)) from None
+
+
+def validation_lines(exc: ValidationError) -> str:
+    """Pydantic errors as `field.path: message` lines."""
+    lines = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"]) or "(root)"
+        lines.append(f"{path}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def _strip_fences(text: str) -> str:
+    s = text.strip()
+    if s.startswith("```"):
+        s = s.split("\n", 1)[1] if "\n" in s else ""
+        s = s.rsplit("```", 1)[0]
+    start, end = s.find("{"), s.rfind("}")
+    if start > 0 and end > start:
+        s = s[start : end + 1]
+    return s.strip()
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
+
+
+def _repair(
+    base: tuple[Message, ...],
+    reply: str,
+    grounded: Grounded,
+    caller: _Caller,
+    prompts: Prompts,
+) -> Draft | None:
+    items = [{"kind": "stance", **s.model_dump()} for s in grounded.unlocated_stances] + [
+        {"kind": "claim", **c.model_dump()} for c in grounded.unlocated_claims
+    ]
+    listing = "\n".join(json.dumps(i, ensure_ascii=False) for i in items)
+    messages = (*base, Message("assistant", reply), Message("user", prompts.render("repair", items=listing)))
+    try:
+        completion = caller(messages, caller.options.max_tokens)
+        return parse_draft(completion.text)
+    except ValueError as exc:
+        log.info("repair reply unusable: %s", _first_line(str(exc)))
+        return None
+
+
+def _attach(
+    draft: Draft, stances: list[Stance], claims: list[Claim]
+) -> tuple[list[Actor], list[Stance], list[Claim], list[Dropped]]:
+    """Make every stance actor and claim speaker name an entry of actors."""
+    actors = {a.name: Actor(**a.model_dump()) for a in draft.actors if a.name.strip()}
+    for name in [s.actor for s in stances] + [c.speaker for c in claims if c.speaker]:
+        if name not in actors:
+            actors[name] = Actor(name=name, type="other")
+    return list(actors.values()), stances, claims, []

@@ -1,0 +1,213 @@
+"""Fakes for tests and benchmarks: a queue backend and a loopback OpenAI-compatible server.
+
+Shipped with the package so users can test code that calls summarize without a model:
+
+    fake = FakeBackend()
+    fake.enqueue(draft_json)            # or an exception, or a Completion
+    summarize_text(text, backend=fake)
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from summarize.backends.base import Completion, Request
+from summarize.schemas import Usage
+
+
+class FakeBackend:
+    """A Backend that replays queued replies and records every request."""
+
+    def __init__(self, model_name: str = "fake-model", context_tokens: int | None = None) -> None:
+        self.model_name = model_name
+        self.context_tokens = context_tokens
+        self.queue: deque[Completion | BaseException | Callable[[Request], Completion]] = deque()
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+
+    def enqueue(self, *items: str | Completion | BaseException | Callable[[Request], Completion]) -> None:
+        """Queue replies: a string is a complete reply text; exceptions are raised in turn."""
+        for item in items:
+            self.queue.append(Completion(item, "stop", Usage(prompt_tokens=10, completion_tokens=5, requests=1)) if isinstance(item, str) else item)
+
+    def count_tokens(self, text: str) -> int:
+        """Four characters a token, like the endpoint estimate."""
+        return len(text) // 4 + 1
+
+    def complete(self, request: Request) -> Completion:
+        """Pop the next queued reply (or raise it)."""
+        with self._lock:
+            self.requests.append(request)
+            if not self.queue:
+                raise AssertionError("FakeBackend: no reply queued for this request")
+            item = self.queue.popleft()
+        if isinstance(item, BaseException):
+            raise item
+        if callable(item):
+            return item(request)
+        return item
+
+
+# --- a loopback OpenAI-compatible server ---------------------------------------------------
+
+
+@dataclass
+class Reply:
+    """One scripted HTTP answer of FakeOpenAIServer."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    delay: float = 0.0
+    drop: bool = False
+    """Close the connection without answering."""
+    trickle: float = 0.0
+    """Send the body a byte at a time with this pause (a slow server)."""
+
+
+def chat_completion(
+    content: str | None,
+    *,
+    finish_reason: str = "stop",
+    prompt_tokens: int = 100,
+    completion_tokens: int = 50,
+    tool_call: bool = False,
+    refusal: str | None = None,
+    model: str = "fake-model",
+) -> dict[str, Any]:
+    """A chat.completion body as OpenAI sends it."""
+    message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": refusal}
+    if tool_call:
+        message["content"] = None
+        message["tool_calls"] = [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "article_summary", "arguments": content},
+            }
+        ]
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+Responder = Callable[[dict[str, Any]], Reply]
+
+
+class FakeOpenAIServer:
+    """A real HTTP server on 127.0.0.1 speaking POST /v1/chat/completions.
+
+    Scripted replies are served first, in order; then RESPONDER (a function of the
+    request body) answers. Every request body is recorded in `requests`.
+    """
+
+    def __init__(self, responder: Responder | None = None, latency: float = 0.0) -> None:
+        self.script: deque[Reply] = deque()
+        self.responder = responder
+        self.latency = latency
+        self.requests: list[dict[str, Any]] = []
+        self.headers_seen: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The /v1 URL to give the openai client."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+    def enqueue(self, *replies: Reply) -> None:
+        """Script the next answers."""
+        with self._lock:
+            self.script.extend(replies)
+
+    def __enter__(self) -> FakeOpenAIServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _next(self, body: dict[str, Any]) -> Reply:
+        with self._lock:
+            self.requests.append(body)
+            if self.script:
+                return self.script.popleft()
+        if self.responder is None:
+            return Reply(500, {"error": {"message": "no scripted reply"}})
+        return self.responder(body)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body = json.loads(raw or b"{}")
+                except json.JSONDecodeError:
+                    body = {"_raw": raw.decode("utf-8", "replace")}
+                with server._lock:
+                    server.headers_seen.append(dict(self.headers))
+                reply = server._next(body)
+                time.sleep(server.latency + reply.delay)
+                if reply.drop:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
+                payload = (
+                    reply.body.encode() if isinstance(reply.body, str) else json.dumps(reply.body).encode()
+                )
+                self.send_response(reply.status)
+                self.send_header("content-type", reply.content_type)
+                self.send_header("content-length", str(len(payload)))
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                if reply.trickle:
+                    for i in range(len(payload)):
+                        self.wfile.write(payload[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.trickle)
+                else:
+                    self.wfile.write(payload)
+
+        return Handler
+
+
+def ok(content: str, **kw: Any) -> Reply:
+    """A 200 chat completion whose message content is CONTENT."""
+    return Reply(200, chat_completion(content, **kw))

@@ -1,0 +1,70 @@
+"""Test data shared by the test modules: a valid draft for fixtures/article.txt."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ARTICLE_PATH = FIXTURES / "article.txt"
+ARTICLE = ARTICLE_PATH.read_text(encoding="utf-8").strip()
+
+
+def draft(**overrides: Any) -> dict[str, Any]:
+    """A valid model draft for the fixture article (quotes copied verbatim)."""
+    data: dict[str, Any] = {
+        "summary": "Norport's council approved a tram line between the harbour and the university. "
+        "The mayor welcomed it while the opposition leader warned about costs.",
+        "actors": [
+            {"name": "Helena Brandt", "type": "person", "role": "Mayor", "aliases": ["Brandt"]},
+            {
+                "name": "Tomas Ekberg",
+                "type": "person",
+                "role": "opposition leader",
+                "aliases": ["Ekberg"],
+            },
+            {"name": "Norport city council", "type": "organization", "role": None, "aliases": []},
+        ],
+        "stances": [
+            {
+                "actor": "Helena Brandt",
+                "topic": "the tram line",
+                "position": "support",
+                "target": None,
+                "quote": "a victory for every commuter who has waited in traffic on the coast road",
+            },
+            {
+                "actor": "Tomas Ekberg",
+                "topic": "the tram line",
+                "position": "oppose",
+                "target": "Norport city council",
+                "quote": "The council is signing a blank cheque,",
+            },
+        ],
+        "claims": [
+            {
+                "speaker": "Tomas Ekberg",
+                "text": "The project will cost far more than planned.",
+                "kind": "indirect",
+                "cue": "warned",
+                "hedged": False,
+                "quote": "warned that the project would cost far more than planned",
+            },
+            {
+                "speaker": None,
+                "text": "Shop owners fear the works will keep customers away.",
+                "kind": "reporter_assertion",
+                "cue": None,
+                "hedged": True,
+                "quote": "Local shop owners reportedly fear that the works will keep customers away",
+            },
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def draft_json(**overrides: Any) -> str:
+    """The draft as the model's reply text."""
+    return json.dumps(draft(**overrides), ensure_ascii=False)
