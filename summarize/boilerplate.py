@@ -10,7 +10,7 @@ General rules only, never per-site ones (docs/INGEST.md explains and measures th
   ("4 days ago") or a bare date: the glue of headline lists.
 - Trailing block: the earliest boilerplate or marker line after which every line is
   boilerplate, a marker, a short line that is not a sentence (a headline), or a short
-  line next to a marker (a list item). The block must hold a boilerplate line or two markers.
+  line next to a marker (a list item). The block must hold a boilerplate line or three markers.
   A run of three or more headline-like lines just above it goes with it.
 - Leading block: boilerplate lines, separators and runs of three or more tiny (<= 3 words)
   lines (a navigation menu) before the first other line. Headings and kickers stay.
@@ -101,6 +101,7 @@ BOILER_SHORT_WORDS = 12
 NAV_WORDS = 3
 NAV_RUN = 3
 HEADLINE_RUN = 3
+MIN_MARKERS = 3  # two rules ("___") can be a correction note's frame, three make a list
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ def _trailing_start(lines: list[str]) -> int | None:
         boilers += kinds[i] == "B"
         markers += kinds[i] == "M"
         start = pos
-        if kinds[i] and (boilers >= 1 or markers >= 2):
+        if kinds[i] and (boilers >= 1 or markers >= MIN_MARKERS):
             best = pos
     if best is None or start is None:
         return None

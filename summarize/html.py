@@ -3,7 +3,8 @@
 Settings chosen by benchmarks/html_extraction.py (docs/INGEST.md has the table):
 `fast=True` skips trafilatura's readability/jusText fallbacks, which on news pages more
 often add navigation than recover missed paragraphs; `favor_recall=True` keeps short
-paragraphs and lists of the body; comments are never article text.
+paragraphs and lists of the body; comments are never article text. When that yields
+under 500 characters, the full cascade (with fallbacks) runs and the longer text wins.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ _HTML_SNIFF = re.compile(
 )
 _HTML_EXTENSIONS = (".html", ".htm", ".xhtml", ".shtml", ".html.gz", ".htm.gz")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+SHORT_RESULT_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,15 @@ def extract_html(html: str, *, url: str | None = None) -> HtmlArticle:
         include_tables=True,
         with_metadata=True,
     )
-    if doc is None:
-        return HtmlArticle(text="")
     text = _tidy(getattr(doc, "text", None) or "")
+    if len(text) < SHORT_RESULT_CHARS:
+        # Recall mode sometimes settles on a teaser block; the full cascade with its
+        # readability and jusText fallbacks then finds the real body.
+        second = trafilatura.extract(html, url=url, include_comments=False, include_tables=True)
+        if second and len(second) > len(text):
+            text = _tidy(second)
+    if doc is None:
+        return HtmlArticle(text=text)
     return HtmlArticle(
         text=text,
         title=_clean(getattr(doc, "title", None)),
