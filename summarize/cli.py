@@ -112,8 +112,9 @@ def _setup_logging(verbose: bool) -> None:
 def _settings(**cli: object) -> Settings:
     from summarize.config import resolve
 
-    if isinstance(cli.get("mode"), Enum):
-        cli["mode"] = cli["mode"].value  # type: ignore[union-attr]
+    mode = cli.get("mode")
+    if isinstance(mode, Enum):
+        cli["mode"] = mode.value
     if cli.get("prompts_dir") is not None:
         cli["prompts_dir"] = str(cli["prompts_dir"])
     return resolve(cli)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from summarize.actors import attach, resolve_actors
 from summarize.backends.base import Backend, Completion, Message, Request
 from summarize.errors import SummarizeError, UnexpectedModelBehavior
 from summarize.grounding import Grounded, ground
@@ -16,13 +17,9 @@ from summarize.ingest import Document
 from summarize.prompts import Prompts
 from summarize.retry import RetryPolicy, call_with_retries
 from summarize.schemas import (
-    Actor,
     ArticleSummary,
-    Claim,
     Draft,
-    Dropped,
     Source,
-    Stance,
     Usage,
     draft_json_schema,
 )
@@ -127,14 +124,14 @@ def _run(
             grounded.unlocated_claims = [
                 c for c in grounded.unlocated_claims if (c.speaker, c.text) not in fixed_claims
             ]
-    dropped = grounded.dropped("quote not found in the article, even after a repair request")
-    actors, stances, claims, more_dropped = _attach(draft, grounded.stances, grounded.claims)
-    dropped.extend(more_dropped)
+    dropped = grounded.dropped()
+    attached = attach(grounded.stances, grounded.claims, resolve_actors(draft, doc.text))
+    dropped.extend(attached.dropped)
     return ArticleSummary(
         summary=draft.summary.strip(),
-        actors=actors,
-        stances=stances,
-        claims=claims,
+        actors=attached.actors,
+        stances=attached.stances,
+        claims=attached.claims,
         dropped=dropped,
         source=Source(
             path=doc.path,
@@ -255,14 +252,3 @@ def _repair(
     except ValueError as exc:
         log.info("repair reply unusable: %s", _first_line(str(exc)))
         return None
-
-
-def _attach(
-    draft: Draft, stances: list[Stance], claims: list[Claim]
-) -> tuple[list[Actor], list[Stance], list[Claim], list[Dropped]]:
-    """Make every stance actor and claim speaker name an entry of actors."""
-    actors = {a.name: Actor(**a.model_dump()) for a in draft.actors if a.name.strip()}
-    for name in [s.actor for s in stances] + [c.speaker for c in claims if c.speaker]:
-        if name not in actors:
-            actors[name] = Actor(name=name, type="other")
-    return list(actors.values()), stances, claims, []
