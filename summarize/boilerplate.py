@@ -2,10 +2,10 @@
 
 General rules only, never per-site ones (docs/INGEST.md explains and measures them):
 
-- A line is *boilerplate* when it is short (<= 12 words) and contains a known phrase
-  ("share this", "subscribe", "all rights reserved", ...) -- if it ends like a sentence,
-  only when it opens with the phrase -- or when it contains two different known phrases
-  at any length (a publisher disclaimer, a cookie banner).
+- A line is *boilerplate* when it is short (<= 12 words) and opens with a known phrase
+  (at most two words before it: "Please share this article"; phrases: "share this",
+  "subscribe", "all rights reserved", ...), or when it contains two different known
+  phrases at any length (a publisher disclaimer, a cookie banner).
 - A line is a *marker* when it is only punctuation ("-", "|", "***"), a relative time
   ("4 days ago") or a bare date: the glue of headline lists.
 - Trailing block: the earliest boilerplate or marker line after which every line is
@@ -64,7 +64,6 @@ _PHRASES: tuple[str, ...] = (
     r"(report|suggest) (a|an) (correction|error|typo)",
     r"(support|donate to) (our|independent) journalism",
     r"get the latest",
-    r"sign up for",
     r"this (article|story) (was|has been) (updated|corrected)",
 )
 _PHRASE_RES = tuple(re.compile(p, re.I) for p in _PHRASES)
@@ -98,6 +97,7 @@ _WORD = re.compile(r"\w+")
 
 SHORT_WORDS = 25
 BOILER_SHORT_WORDS = 12
+LEAD_WORDS = 2  # words allowed before the phrase: "Please share this"
 NAV_WORDS = 3
 NAV_RUN = 3
 HEADLINE_RUN = 3
@@ -116,23 +116,33 @@ def _words(line: str) -> int:
     return len(_WORD.findall(line))
 
 
+def _phrase_matches(line: str) -> list[re.Match[str]]:
+    """Matches of known phrases, one per phrase, dropping any that overlap an earlier one."""
+    found = sorted((m for m in (rx.search(line) for rx in _PHRASE_RES) if m), key=lambda m: m.start())
+    kept: list[re.Match[str]] = []
+    for match in found:
+        if not kept or match.start() >= kept[-1].end():
+            kept.append(match)
+    return kept
+
+
 def phrase_hits(line: str) -> int:
-    """How many different known boilerplate phrases LINE contains."""
-    return sum(1 for rx in _PHRASE_RES if rx.search(line))
+    """How many different, non-overlapping known boilerplate phrases LINE contains."""
+    return len(_phrase_matches(line))
 
 
 def is_boilerplate(line: str) -> bool:
-    """A short line with a known phrase, or any line with two different ones.
+    """A short line that opens with a known phrase, or any line with two different ones.
 
-    A short line that ends like a sentence counts only when it opens with the phrase
-    ("Subscribe to our newsletter."), not when a reporter's sentence merely contains it.
+    "Share this article:", "Please subscribe to our newsletter." count; a reporter's line
+    that merely contains a phrase ("...was among the most popular policies") does not.
     """
     s = line.strip().lstrip("-*\u2022>|#[( ").strip()
-    found = [m for m in (rx.search(s) for rx in _PHRASE_RES) if m]
+    found = _phrase_matches(s)
     if len(found) >= 2:
         return True
     if len(found) == 1 and _words(s) <= BOILER_SHORT_WORDS:
-        return not _SENTENCE_END.search(s) or found[0].start() == 0
+        return _words(s[: found[0].start()]) <= LEAD_WORDS
     return False
 
 
