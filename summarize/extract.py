@@ -4,27 +4,42 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from summarize.actors import attach, resolve_actors
 from summarize.backends.base import Backend, Completion, Message, Request
-from summarize.errors import SummarizeError, UnexpectedModelBehavior
+from summarize.chunking import Chunk, split_text
+from summarize.errors import ContextLengthError, SummarizeError, UnexpectedModelBehavior
 from summarize.grounding import Grounded, ground
 from summarize.ingest import Document
 from summarize.prompts import Prompts
 from summarize.retry import RetryPolicy, call_with_retries
 from summarize.schemas import (
     ArticleSummary,
+    Claim,
     Draft,
     Source,
+    Stance,
     Usage,
     draft_json_schema,
 )
 
 log = logging.getLogger(__name__)
+
+CONTEXT_MARGIN = 64
+MIN_CHUNK_TOKENS = 256
+MAX_CONTEXT_LEARNING = 3
+_SUMMARY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"summary": {"type": "string", "description": "Neutral 2-4 sentence summary."}},
+    "required": ["summary"],
+    "additionalProperties": False,
+}
 
 
 @dataclass(frozen=True)
@@ -65,10 +80,12 @@ class _Caller:
         self.meter = meter
         self.schema = draft_json_schema()
 
-    def __call__(self, messages: tuple[Message, ...], max_tokens: int) -> Completion:
+    def __call__(
+        self, messages: tuple[Message, ...], max_tokens: int, schema: dict[str, Any] | None = None
+    ) -> Completion:
         request = Request(
             messages=messages,
-            schema=self.schema,
+            schema=schema or self.schema,
             max_tokens=max_tokens,
             temperature=self.options.temperature,
         )
@@ -106,29 +123,28 @@ def _run(
     caller: _Caller,
     meter: UsageMeter,
 ) -> ArticleSummary:
-    base = base_messages(doc, prompts, caller.schema)
-    draft, reply = draft_with_reasks(base, caller, prompts)
-    grounded = ground(draft, doc.text)
-    if options.repair and (grounded.unlocated_stances or grounded.unlocated_claims):
-        repaired = _repair(base, reply, grounded, caller, prompts)
-        if repaired is not None:
-            again = ground(repaired, doc.text)
-            fixed_stances = {(s.actor, s.topic) for s in again.stances}
-            fixed_claims = {(c.speaker, c.text) for c in again.claims}
-            grounded.stances.extend(again.stances)
-            grounded.claims.extend(again.claims)
-            # An item the repair left out, or could not locate either, stays unlocated.
-            grounded.unlocated_stances = [
-                s for s in grounded.unlocated_stances if (s.actor, s.topic) not in fixed_stances
-            ]
-            grounded.unlocated_claims = [
-                c for c in grounded.unlocated_claims if (c.speaker, c.text) not in fixed_claims
-            ]
-    dropped = grounded.dropped()
-    attached = attach(grounded.stances, grounded.claims, resolve_actors(draft, doc.text))
+    for _ in range(MAX_CONTEXT_LEARNING + 1):
+        chunks = plan_chunks(doc, backend, prompts, options)
+        try:
+            parts = [_extract_part(doc, chunk, prompts, options, caller) for chunk in chunks]
+            break
+        except ContextLengthError as exc:
+            if not _learn_context(backend, exc, _request_tokens(doc, chunks, backend, prompts, options)):
+                raise
+    else:
+        raise ContextLengthError(
+            "the endpoint kept rejecting the prompt as too long. Pass a smaller --context-tokens",
+            status=400,
+        )
+    summary = parts[0].draft.summary if len(parts) == 1 else _merge_summaries(parts, caller, prompts)
+    actors = [a for part in parts for a in part.draft.actors]
+    stances = [st for part in parts for st in part.grounded.stances]
+    claims = [c for part in parts for c in part.grounded.claims]
+    dropped = [d for part in parts for d in part.grounded.dropped()]
+    attached = attach(stances, claims, resolve_actors(actors, doc.text))
     dropped.extend(attached.dropped)
     return ArticleSummary(
-        summary=draft.summary.strip(),
+        summary=summary.strip(),
         actors=attached.actors,
         stances=attached.stances,
         claims=attached.claims,
@@ -144,6 +160,124 @@ def _run(
         model=backend.model_name,
         usage=meter.usage,
     )
+
+
+@dataclass
+class _Part:
+    draft: Draft
+    grounded: Grounded
+
+
+def _extract_part(
+    doc: Document, chunk: Chunk, prompts: Prompts, options: ExtractOptions, caller: _Caller
+) -> _Part:
+    """Draft, ground and repair one chunk; evidence offsets index the full text."""
+    text = doc.text[chunk.start : chunk.end]
+    part_doc = replace(doc, text=text) if (chunk.start, chunk.end) != (0, len(doc.text)) else doc
+    base = base_messages(part_doc, prompts, caller.schema)
+    draft, reply = draft_with_reasks(base, caller, prompts)
+    grounded = ground(draft, text)
+    if options.repair and (grounded.unlocated_stances or grounded.unlocated_claims):
+        repaired = _repair(base, reply, grounded, caller, prompts)
+        if repaired is not None:
+            _merge_repair(grounded, ground(repaired, text))
+    if chunk.start:
+        grounded.stances = [_shift(x, chunk.start) for x in grounded.stances]
+        grounded.claims = [_shift(x, chunk.start) for x in grounded.claims]
+    return _Part(draft, grounded)
+
+
+def _merge_repair(grounded: Grounded, again: Grounded) -> None:
+    fixed_stances = {(s.actor, s.topic) for s in again.stances}
+    fixed_claims = {(c.speaker, c.text) for c in again.claims}
+    grounded.stances.extend(again.stances)
+    grounded.claims.extend(again.claims)
+    # An item the repair left out, or could not locate either, stays unlocated.
+    grounded.unlocated_stances = [
+        s for s in grounded.unlocated_stances if (s.actor, s.topic) not in fixed_stances
+    ]
+    grounded.unlocated_claims = [
+        c for c in grounded.unlocated_claims if (c.speaker, c.text) not in fixed_claims
+    ]
+
+
+_Item = TypeVar("_Item", Stance, Claim)
+
+
+def _shift(item: _Item, offset: int) -> _Item:
+    ev = item.evidence
+    moved = ev.model_copy(update={"start": ev.start + offset, "end": ev.end + offset})
+    return item.model_copy(update={"evidence": moved})
+
+
+def plan_chunks(doc: Document, backend: Backend, prompts: Prompts, options: ExtractOptions) -> list[Chunk]:
+    """The whole article as one chunk when it fits the backend's context, else overlapping chunks."""
+    whole = [Chunk(0, len(doc.text))]
+    if backend.context_tokens is None:
+        return whole
+    overhead = _prompt_overhead(doc, backend, prompts)
+    budget = backend.context_tokens - overhead - options.max_tokens - CONTEXT_MARGIN
+    if backend.count_tokens(doc.text) <= budget:
+        return whole
+    if budget < MIN_CHUNK_TOKENS:
+        raise ContextLengthError(
+            f"the model's context ({backend.context_tokens} tokens) leaves only {max(budget, 0)} "
+            "tokens for the article after the prompt and the answer. Use a model with a larger "
+            "context (--ctx / --context-tokens) or lower --max-tokens",
+            status=400,
+        )
+    chunks = split_text(doc.text, budget, backend.count_tokens)
+    log.info("article of %d chars split into %d chunks of <= %d tokens", len(doc.text), len(chunks), budget)
+    return chunks
+
+
+def _prompt_overhead(doc: Document, backend: Backend, prompts: Prompts) -> int:
+    """Tokens of the prompt without the article."""
+    empty = base_messages(replace(doc, text=""), prompts, draft_json_schema())
+    return backend.count_tokens("".join(m.content for m in empty))
+
+
+def _request_tokens(
+    doc: Document, chunks: list[Chunk], backend: Backend, prompts: Prompts, options: ExtractOptions
+) -> int:
+    """Our estimate of the largest request just sent: prompt plus room for the answer."""
+    overhead = _prompt_overhead(doc, backend, prompts)
+    largest = max(backend.count_tokens(doc.text[c.start : c.end]) for c in chunks)
+    return overhead + largest + options.max_tokens
+
+
+def _learn_context(backend: Backend, exc: ContextLengthError, sent_tokens: int) -> bool:
+    """Lower the backend's context after the endpoint said a request of SENT_TOKENS was too long."""
+    said = re.search(r"(?:context length|context window|maximum)[^0-9]{0,40}(\d{3,7})", str(exc))
+    current = min(backend.context_tokens or sent_tokens, sent_tokens)
+    # Our offline token counts are estimates: always shrink below what was just refused.
+    learned = int(current * 0.6)
+    if said:
+        learned = min(learned, int(said.group(1)))
+    if learned < MIN_CHUNK_TOKENS:
+        return False
+    log.warning("endpoint context seems to be about %d tokens; splitting the article to fit", learned)
+    backend.context_tokens = learned
+    return True
+
+
+def _merge_summaries(parts: list[_Part], caller: _Caller, prompts: Prompts) -> str:
+    """One summary of the whole article from the summaries of its chunks."""
+    listing = "\n".join(f"{i}. {p.draft.summary.strip()}" for i, p in enumerate(parts, 1))
+    messages = (
+        Message("system", prompts.render("system", schema=json.dumps(_SUMMARY_SCHEMA))),
+        Message("user", prompts.render("merge", count=str(len(parts)), summaries=listing)),
+    )
+    for _ in range(2):
+        completion = caller(messages, caller.options.max_tokens, schema=_SUMMARY_SCHEMA)
+        try:
+            summary = json.loads(_strip_fences(completion.text))["summary"]
+            if isinstance(summary, str) and summary.strip():
+                return summary
+        except (ValueError, KeyError, TypeError):
+            continue
+    # The parts' own summaries are still a faithful, if longer, account.
+    return " ".join(p.draft.summary.strip() for p in parts)
 
 
 def base_messages(doc: Document, prompts: Prompts, schema: dict[str, object]) -> tuple[Message, ...]:

@@ -14,7 +14,7 @@ from string import Template
 
 from summarize.errors import PromptError
 
-TEMPLATE_NAMES = ("system", "article", "reask", "repair")
+TEMPLATE_NAMES = ("system", "article", "reask", "repair", "merge")
 
 
 def default_prompts_dir() -> Path:

@@ -93,9 +93,7 @@ def test_api_key_is_never_printed(server: FakeOpenAIServer) -> None:
 def test_schema_prints_the_output_schema() -> None:
     result = runner.invoke(app, ["schema"])
     schema = json.loads(result.stdout)
-    assert {"summary", "actors", "stances", "claims", "source", "model", "usage"} <= set(
-        schema["required"]
-    )
+    assert {"summary", "actors", "stances", "claims", "source", "model", "usage"} <= set(schema["required"])
 
 
 def test_text_prints_what_the_model_sees() -> None:

@@ -81,7 +81,10 @@ def test_gives_up_after_max_reasks_with_a_clear_error() -> None:
 
 def test_cut_off_reply_is_asked_again_with_more_tokens() -> None:
     fake = FakeBackend()
-    fake.enqueue(Completion('{"summary": "x', "length", Usage(prompt_tokens=10, completion_tokens=2048, requests=1)), draft_json())
+    fake.enqueue(
+        Completion('{"summary": "x', "length", Usage(prompt_tokens=10, completion_tokens=2048, requests=1)),
+        draft_json(),
+    )
     result = run(fake)
     assert [r.max_tokens for r in fake.requests] == [2048, 4096]
     assert len(fake.requests[1].messages) == 2

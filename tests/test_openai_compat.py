@@ -57,7 +57,9 @@ def test_429_with_retry_after_is_honoured(server: FakeOpenAIServer) -> None:
 
 
 def test_retry_after_ms_is_honoured(server: FakeOpenAIServer) -> None:
-    server.enqueue(Reply(429, {"error": {"message": "x"}}, headers={"retry-after-ms": "250"}), ok(draft_json()))
+    server.enqueue(
+        Reply(429, {"error": {"message": "x"}}, headers={"retry-after-ms": "250"}), ok(draft_json())
+    )
     t0 = time.monotonic()
     run(server)
     assert time.monotonic() - t0 >= 0.25

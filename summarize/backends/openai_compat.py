@@ -40,7 +40,10 @@ _CONTEXT_MARKERS = (
 )
 # Rough but offline: about four characters per token for English news prose.
 CHARS_PER_TOKEN = 4
-DEFAULT_CONTEXT_TOKENS = 128_000
+# OpenAI's current chat models take 128k tokens. Self-hosted servers are often run with far
+# less (llama.cpp and Ollama default to 4k-8k), so assume 8k there unless told otherwise.
+OPENAI_CONTEXT_TOKENS = 128_000
+SELF_HOSTED_CONTEXT_TOKENS = 8192
 
 
 class OpenAICompatBackend:
@@ -60,7 +63,7 @@ class OpenAICompatBackend:
         self._auto = mode == "auto"
         self._use_max_completion_tokens = False
         self._lock = threading.Lock()
-        self.context_tokens: int | None = context_tokens or DEFAULT_CONTEXT_TOKENS
+        self.context_tokens: int | None = context_tokens
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAICompatBackend:
@@ -77,7 +80,8 @@ class OpenAICompatBackend:
             client,
             settings.model or _default_model(settings),
             mode=settings.mode,
-            context_tokens=settings.context_tokens,
+            context_tokens=settings.context_tokens
+            or (OPENAI_CONTEXT_TOKENS if settings.base_url is None else SELF_HOSTED_CONTEXT_TOKENS),
         )
 
     def count_tokens(self, text: str) -> int:
