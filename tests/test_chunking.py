@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
@@ -37,7 +38,7 @@ def test_chunks_cover_the_text_within_budget_and_overlap() -> None:
     chunks = split_text(text, 600, count)
     assert len(chunks) > 3
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         assert b.start < a.end  # overlap: a quote at the cut is whole in one chunk
         assert b.start > a.start
     for c in chunks:
