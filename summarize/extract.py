@@ -284,8 +284,19 @@ def base_messages(doc: Document, prompts: Prompts, schema: dict[str, object]) ->
     """The system and user messages for DOC."""
     return (
         Message("system", prompts.render("system", schema=json.dumps(schema, ensure_ascii=False))),
-        Message("user", prompts.render("article", title=doc.title or "(none)", article=doc.text)),
+        Message(
+            "user",
+            prompts.render("article", title=_as_data(doc.title or "(none)"), article=_as_data(doc.text)),
+        ),
     )
+
+
+_DELIMITER = re.compile(r"<(/?)\s*article\s*>", re.I)
+
+
+def _as_data(text: str) -> str:
+    """Defuse article delimiters inside the article so it cannot close its own block."""
+    return _DELIMITER.sub(lambda m: f"<{m.group(1)} article>", text)
 
 
 def draft_with_reasks(base: tuple[Message, ...], caller: _Caller, prompts: Prompts) -> tuple[Draft, str]:
