@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
 
 from summarize.schemas import (
     Claim,
@@ -43,6 +45,14 @@ FUZZY_THRESHOLD = 90.0
 
 MIN_FUZZY_CHARS = 12
 MIN_FUZZY_WORDS = 3
+MAX_INVENTED_RUN = 2
+"""Most words in a row a fuzzily matched quote may have that the article span lacks."""
+MAX_INVENTED_SHARE = 0.2
+"""Largest share of a fuzzily matched quote's words that the article span may lack."""
+_CANDIDATES = 12
+"""How many of the best-scoring spans `fuzzy_score` compares by invented words."""
+OMISSION_ALLOWANCE = 10.0
+"""How far below the threshold a quote may score when it only leaves words out."""
 MAX_ELISION_GAP = 300
 """Most characters an elided quote ("A ... B") may skip between two of its parts."""
 
@@ -59,6 +69,7 @@ _SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b\u2032`\u00b4\u2039\u203a")
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _TRAILING_NOISE = " '.,;:!?"
+_WORD_RE = re.compile(r"\w+")
 
 _HEDGE_RE = re.compile(
     r"\b(?:allegedly|alleged|reportedly|according to|claimed|claims|purportedly|purported|"
@@ -140,6 +151,7 @@ _fold = lru_cache(maxsize=8)(_fold_uncached)
 """Fold an article once for all the quotes looked for in it."""
 
 
+@lru_cache(maxsize=256)
 def _fold_quote(quote: str) -> str:
     return _fold_uncached(quote).text.strip()
 
@@ -246,22 +258,46 @@ def _too_short(quote: str) -> bool:
     return len(folded) < MIN_FUZZY_CHARS or len(folded.split()) < MIN_FUZZY_WORDS
 
 
+_TOKEN_RE = re.compile(r"\w+(?:'\w+)*|[^\w\s]+")
+
+
+@lru_cache(maxsize=8)
+def _edges(folded: str) -> tuple[list[int], list[int]]:
+    """Where words and runs of punctuation start and end in a folded text (sorted)."""
+    tokens = list(_TOKEN_RE.finditer(folded))
+    return [m.start() for m in tokens], [m.end() for m in tokens]
+
+
 def _word_edges(text: str, lo: int, hi: int, *, starts: bool) -> list[int]:
     """Offsets in [lo, hi] of the folded TEXT where a word (or a run of punctuation) starts,
     or with STARTS false, ends."""
-    lo, hi = max(lo, 0), min(hi, len(text))
-    if starts:
-        return [i for i in range(lo, min(hi, len(text) - 1) + 1) if _is_edge(text, i - 1, i)]
-    return [i for i in range(max(lo, 1), hi + 1) if _is_edge(text, i, i - 1)]
+    edges = _edges(text)[0 if starts else 1]
+    return edges[bisect_left(edges, lo) : bisect_right(edges, hi)]
 
 
-def _is_edge(text: str, outside: int, inside: int) -> bool:
-    """Whether a span may begin or end at `inside` with `outside` just beyond it."""
-    if text[inside] == " ":
+def invented_words(quote: str, span: str) -> tuple[int, int]:
+    """Words of QUOTE that the SPAN does not have: (how many, longest run of them).
+
+    Counted on word sequences, so a splice of two sentences or a quote with words made up
+    shows as a run of unmatched words even when its characters look alike overall.
+    """
+    return _invented(_fold_quote(quote), _fold_quote(span))
+
+
+def _invented(folded_quote: str, folded_span: str) -> tuple[int, int]:
+    q, s = _WORD_RE.findall(folded_quote), _WORD_RE.findall(folded_span)
+    runs = [op.src_end - op.src_start for op in Indel.opcodes(q, s) if op.tag in ("delete", "replace")]
+    return sum(runs), max(runs, default=0)
+
+
+def _good_enough(quote: str, span: str, score: float, threshold: float) -> bool:
+    """Whether a fuzzy match is kept: few invented words, and a score at THRESHOLD, or at
+    THRESHOLD - OMISSION_ALLOWANCE when the model only left words out."""
+    total, longest = invented_words(quote, span)
+    words = len(_WORD_RE.findall(_fold_quote(quote)))
+    if longest > MAX_INVENTED_RUN or total > max(2, words * MAX_INVENTED_SHARE):
         return False
-    if outside < 0 or outside >= len(text) or text[outside] == " ":
-        return True
-    return text[inside].isalnum() != text[outside].isalnum()
+    return score >= (threshold - OMISSION_ALLOWANCE if total == 0 else threshold)
 
 
 def fuzzy_score(quote: str, text: str) -> tuple[float, int, int]:
@@ -278,17 +314,20 @@ def fuzzy_score(quote: str, text: str) -> tuple[float, int, int]:
     hit = fuzz.partial_ratio_alignment(needle, folded.text)
     if hit is None:
         return 0.0, 0, 0
-    slack = max(8, len(needle) // 4)
-    best = (0.0, 0, 0)
-    for s in _word_edges(folded.text, hit.dest_start - slack, hit.dest_start + slack, starts=True):
+    back = max(10, len(needle) // 4)
+    ahead = max(20, len(needle) // 2)
+    scored: list[tuple[float, int, int]] = []
+    for s in _word_edges(folded.text, hit.dest_start - back, hit.dest_start + back, starts=True):
         guess = s + len(needle)
-        for e in _word_edges(folded.text, guess - slack, guess + slack, starts=False):
+        for e in _word_edges(folded.text, guess - back, guess + ahead, starts=False):
             if e > s:
-                score = fuzz.ratio(needle, folded.text[s:e])
-                if score > best[0]:
-                    best = (score, s, e)
-    if best[0] == 0.0:
+                scored.append((fuzz.ratio(needle, folded.text[s:e]), s, e))
+    if not scored:
         return 0.0, 0, 0
+    # Among the best-scoring spans, prefer one that holds all of the quote's words: the
+    # highest ratio alone favours a span cut short where the model left words out.
+    top = sorted(scored, key=lambda c: (-c[0], c[1], c[2]))[:_CANDIDATES]
+    best = min(top, key=lambda c: (_invented(needle, folded.text[c[1] : c[2]])[0], -c[0]))
     start, end = _trim(text, *folded.original(best[1], best[2]))
     return best[0], start, end
 
@@ -297,7 +336,7 @@ def _fuzzy(quote: str, text: str, threshold: float) -> Span | None:
     if _too_short(quote):
         return None
     score, start, end = fuzzy_score(quote, text)
-    if score < threshold or start >= end:
+    if start >= end or not _good_enough(quote, text[start:end], score, threshold):
         return None
     return Span(start, end, "fuzzy")
 
