@@ -14,6 +14,7 @@ from summarize.grounding import (
     Span,
     fuzzy_score,
     ground,
+    invented_words,
     is_hedged,
     locate,
     unlocated_reason,
@@ -375,3 +376,35 @@ def test_ground_is_fast() -> None:
     elapsed = time.perf_counter() - started
     assert len(g.claims) + len(g.unlocated_claims) == 30
     print(f"grounded 30 quotes in {elapsed * 1000:.1f} ms")
+
+
+# --- the fuzzy gate: omissions pass, invented words do not ----------------------------------
+
+
+def test_quote_with_two_words_left_out_is_located_in_full() -> None:
+    span = check("the port cannot carry decade of debt")
+    assert span is not None and span.match == "fuzzy"
+    assert ARTICLE[span.start : span.end] == "the port cannot carry another decade of debt"
+
+
+def test_splice_of_two_sentences_is_not_located() -> None:
+    quote = "We will build it, and we will build it with the port cannot carry another decade"
+    assert check(quote) is None
+
+
+def test_quote_with_invented_words_in_a_row_is_not_located() -> None:
+    assert check("We will build it, and we will never ever stop building it on time") is None
+
+
+@pytest.mark.parametrize(
+    ("quote", "span", "expected"),
+    [
+        ("a b c d", "a b c d", (0, 0)),
+        ("a b x d", "a b c d", (1, 1)),
+        ("a x y d", "a b c d", (2, 2)),
+        ("a b d", "a b c d", (0, 0)),
+        ("A, b; d!", "a b d", (0, 0)),
+    ],
+)
+def test_invented_words(quote: str, span: str, expected: tuple[int, int]) -> None:
+    assert invented_words(quote, span) == expected
