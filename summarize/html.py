@@ -60,18 +60,30 @@ def extract_html(html: str, *, url: str | None = None) -> HtmlArticle:
             text = _tidy(second)
     if doc is None:
         return HtmlArticle(text=text)
+    site = _clean(getattr(doc, "sitename", None))
     return HtmlArticle(
         text=text,
-        title=_clean(getattr(doc, "title", None)),
+        title=_strip_site(_clean(getattr(doc, "title", None)), site),
         author=_clean(getattr(doc, "author", None)),
         date=_clean(getattr(doc, "date", None)),
-        site=_clean(getattr(doc, "sitename", None)),
+        site=site,
     )
 
 
 def _tidy(text: str) -> str:
     lines = [line.strip() for line in text.split("\n")]
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _strip_site(title: str | None, site: str | None) -> str | None:
+    """'Headline | Site' -> 'Headline' when the suffix is the site name."""
+    if not title or not site:
+        return title
+    for sep in (" | ", " - ", " \u2013 ", " \u2014 ", " :: ", " \u00b7 "):
+        head, found, tail = title.rpartition(sep)
+        if found and head and tail.strip().lower() == site.lower():
+            return head.strip()
+    return title
 
 
 def _clean(value: object) -> str | None:

@@ -293,3 +293,14 @@ def test_stdin_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_text_is_deterministic() -> None:
     data = (FIXTURES / "news_page.html").read_bytes()
     assert parse_document(data, "a.html").text == parse_document(data, "a.html").text
+
+
+def test_html_title_loses_the_site_name_suffix() -> None:
+    body = "<p>" + " ".join(["The river rose two metres overnight, officials said."] * 8) + "</p>"
+    page = (
+        "<html><head><title>Floods close the old bridge | Valley News</title>"
+        '<meta property="og:site_name" content="Valley News"></head>'
+        f"<body><article>{body}{body}</article></body></html>"
+    )
+    doc = parse_document(page.encode(), "p.html")
+    assert (doc.title, doc.site) == ("Floods close the old bridge", "Valley News")
