@@ -23,6 +23,7 @@ from summarize.schemas import (
     ArticleSummary,
     Claim,
     Draft,
+    GroundingStats,
     Source,
     Stance,
     Usage,
@@ -143,6 +144,12 @@ def _run(
     dropped = [d for part in parts for d in part.grounded.dropped()]
     attached = attach(stances, claims, resolve_actors(actors, doc.text))
     dropped.extend(attached.dropped)
+    stats = GroundingStats(
+        proposed=sum(len(p.draft.stances) + len(p.draft.claims) for p in parts),
+        located=sum(p.located for p in parts),
+        repaired=sum(p.repaired for p in parts),
+        dropped=len(dropped),
+    )
     return ArticleSummary(
         summary=summary.strip(),
         actors=attached.actors,
@@ -159,6 +166,8 @@ def _run(
         ),
         model=backend.model_name,
         usage=meter.usage,
+        grounding=stats,
+        chunks=len(parts),
     )
 
 
@@ -166,6 +175,8 @@ def _run(
 class _Part:
     draft: Draft
     grounded: Grounded
+    located: int = 0
+    repaired: int = 0
 
 
 def _extract_part(
@@ -177,6 +188,7 @@ def _extract_part(
     base = base_messages(part_doc, prompts, caller.schema)
     draft, reply = draft_with_reasks(base, caller, prompts)
     grounded = ground(draft, text)
+    located = len(grounded.stances) + len(grounded.claims)
     if options.repair and (grounded.unlocated_stances or grounded.unlocated_claims):
         repaired = _repair(base, reply, grounded, caller, prompts)
         if repaired is not None:
@@ -184,7 +196,8 @@ def _extract_part(
     if chunk.start:
         grounded.stances = [_shift(x, chunk.start) for x in grounded.stances]
         grounded.claims = [_shift(x, chunk.start) for x in grounded.claims]
-    return _Part(draft, grounded)
+    repaired_count = len(grounded.stances) + len(grounded.claims) - located
+    return _Part(draft, grounded, located, repaired_count)
 
 
 def _merge_repair(grounded: Grounded, again: Grounded) -> None:

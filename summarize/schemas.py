@@ -161,6 +161,15 @@ class Usage(BaseModel):
         )
 
 
+class GroundingStats(BaseModel):
+    """How the model's proposed stances and claims fared against the article text."""
+
+    proposed: int = Field(default=0, description="Stances and claims the model proposed.")
+    located: int = Field(default=0, description="Located in the text on the first try.")
+    repaired: int = Field(default=0, description="Located after one targeted repair request.")
+    dropped: int = Field(default=0, description="Not located, or not attributable: see `dropped`.")
+
+
 class ArticleSummary(BaseModel):
     """The validated, grounded digest of one article."""
 
@@ -172,6 +181,10 @@ class ArticleSummary(BaseModel):
     source: Source = Field(description="Where the article came from.")
     model: str = Field(description="Model that produced the draft.")
     usage: Usage = Field(description="Tokens and requests spent on this article.")
+    grounding: GroundingStats = Field(
+        default_factory=GroundingStats, description="Grounding outcome of the proposed items."
+    )
+    chunks: int = Field(default=1, description="Parts the article was split into to fit the context.")
     schema_version: str = Field(default=SCHEMA_VERSION, description="Version of this schema.")
 
 

@@ -160,3 +160,17 @@ def test_every_speaker_and_stance_actor_is_an_actor() -> None:
 )
 def test_replies_wrapped_in_prose_or_fences_still_parse(text: str) -> None:
     assert parse_draft(text).summary.startswith("Norport")
+
+
+def test_grounding_stats_count_first_pass_repair_and_drops() -> None:
+    invented = draft()
+    invented["claims"][0]["quote"] = "Ekberg said the tram was a disaster for the city"
+    invented["stances"][0]["quote"] = "Brandt promised free rides for everyone"
+    repaired = draft(
+        stances=[],
+        claims=[{**invented["claims"][0], "quote": "the project would cost far more than planned"}],
+    )
+    fake = FakeBackend()
+    fake.enqueue(json.dumps(invented), json.dumps(repaired))
+    stats = run(fake).grounding
+    assert (stats.proposed, stats.located, stats.repaired, stats.dropped) == (4, 2, 1, 1)
