@@ -8,7 +8,9 @@ A quote is looked for in three passes, stopping at the first that finds it:
    once the model's stray trailing punctuation is cut; an elided quote ("A ... B") is
    found when its parts occur in order close together;
 3. fuzzy: rapidfuzz finds a span whose similarity to the quote reaches FUZZY_THRESHOLD
-   (measured by benchmarks/grounding_threshold.py); never for very short quotes.
+   (measured by benchmarks/grounding_threshold.py; OMISSION_ALLOWANCE lower when the model
+   only left words out) and that lacks few of the quote's words (a splice or made-up words
+   fail); never for very short quotes.
 
 Folding keeps a map from every folded character back to the original offsets, so the span
 returned is always an exact span of the original text: `text[span.start:span.end]`.
