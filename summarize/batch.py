@@ -217,6 +217,9 @@ class _Worker:
         self.throttle = Throttle(_LazyBackend(settings, self.model), config.concurrency)
         self.done = done
         self.stop = threading.Event()
+        """Set by a signal: start nothing new."""
+        self.halt = threading.Event()
+        """Set when the token budget is spent: start no new model call."""
 
     def __call__(self, item: Found) -> Outcome:
         from summarize.extract import summarize_document
@@ -235,6 +238,8 @@ class _Worker:
         key = cache_key(doc.text, self.model, self.fingerprint)
         if not self.config.force and self.done.get(item.rel) == key and target.exists():
             return Outcome(item.rel, "cached", key=key)
+        if self.stop.is_set() or self.halt.is_set():
+            return Outcome(item.rel, "not_started")
         try:
             summary = summarize_document(doc, self.throttle, prompts=self.prompts, options=self.options)
         except SummarizeError as exc:
@@ -390,7 +395,7 @@ def _schedule(
                 outcome = None
             if outcome is not None:
                 stats.in_flight -= 1
-                _record(outcome, results, stats, config)
+                _record(outcome, results, stats, config, worker.halt)
             now = time.monotonic()
             if reporter is not None and (outcome is not None or now - last_report > 0.5):
                 last_report = now
@@ -406,7 +411,9 @@ def _schedule(
     return left
 
 
-def _record(outcome: Outcome, results: ResultLog, stats: Stats, config: BatchConfig) -> None:
+def _record(
+    outcome: Outcome, results: ResultLog, stats: Stats, config: BatchConfig, halt: threading.Event
+) -> None:
     stats.usage = stats.usage.add(outcome.usage)
     if outcome.status == "not_started":
         stats.not_started += 1
@@ -436,6 +443,7 @@ def _record(outcome: Outcome, results: ResultLog, stats: Stats, config: BatchCon
     budget = config.max_tokens_total
     if budget is not None and stats.tokens >= budget and not stats.budget_reached:
         stats.budget_reached = True
+        halt.set()
         log.warning("token budget of %d reached: no new articles are started", budget)
 
 
