@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import subprocess
@@ -63,7 +64,7 @@ def write_articles(root: Path, n: int, data: Path | None) -> None:
     texts: list[str] = []
     if data is not None:
         with (data / "bbc_fulltext.jsonl").open(encoding="utf-8") as fh:
-            for line, _ in zip(fh, range(n)):
+            for line in itertools.islice(fh, n):
                 rec = json.loads(line)
                 texts.append(f"{rec['title']}\n\n{rec['text']}")
     while len(texts) < n:
@@ -171,7 +172,7 @@ def main() -> None:
     t = time.perf_counter()
     import openai  # noqa: F401
 
-    import summarize.batch  # noqa: F401
+    import summarize.batch
     import summarize.extract  # noqa: F401
 
     startup = time.perf_counter() - t
