@@ -223,7 +223,9 @@ class BatchFormat(str, Enum):
 @app.command("batch")
 def batch_cmd(
     directory: Annotated[
-        Path, typer.Argument(help="Folder of articles (searched recursively).", file_okay=False, exists=True)
+        Path, typer.Argument(
+            help="Folder of articles (searched recursively).", metavar="DIR", file_okay=False, exists=True
+        )
     ],
     output: Annotated[
         Path | None,
