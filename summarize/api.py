@@ -7,7 +7,7 @@ from pathlib import Path
 from summarize.backends import Backend, make_backend
 from summarize.config import Settings
 from summarize.extract import ExtractOptions, summarize_document
-from summarize.ingest import Document, load_document
+from summarize.ingest import DEFAULT_MAX_BYTES, Document, load_document
 from summarize.prompts import Prompts
 from summarize.retry import RetryPolicy
 from summarize.schemas import ArticleSummary
@@ -41,9 +41,11 @@ def summarize_file(
     *,
     backend: Backend | None = None,
     settings: Settings | None = None,
+    raw: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ArticleSummary:
-    """Ingest PATH (text, Markdown or HTML) and summarize it."""
-    return _summarize(load_document(str(path)), backend, settings)
+    """Ingest PATH (text, Markdown or HTML) and summarize it; RAW keeps boilerplate."""
+    return _summarize(load_document(str(path), raw=raw, max_bytes=max_bytes), backend, settings)
 
 
 def _summarize(doc: Document, backend: Backend | None, settings: Settings | None) -> ArticleSummary:

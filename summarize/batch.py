@@ -32,6 +32,7 @@ from summarize.config import Settings
 from summarize.discover import DEFAULT_PATTERNS, Found, Rules, from_list, walk
 from summarize.errors import SummarizeError, UserError
 from summarize.fsio import atomic_write_text
+from summarize.ingest import DEFAULT_MAX_BYTES
 from summarize.schemas import SCHEMA_VERSION, Usage
 from summarize.store import RESULTS, RUN, ResultLog, output_path, write_csv_tables
 
@@ -56,6 +57,7 @@ class BatchConfig:
     concurrency: int = 8
     force: bool = False
     raw: bool = False
+    max_bytes: int = DEFAULT_MAX_BYTES
     csv: bool = False
     max_tokens_total: int | None = None
     price_in: float | None = None
@@ -232,7 +234,7 @@ class _Worker:
             return Outcome(item.rel, "failed", error=f"{item.rel}: {item.problem}")
         try:
             target = output_path(self.outdir, item.rel)
-            doc = load_document(str(item.path), raw=self.config.raw)
+            doc = load_document(str(item.path), raw=self.config.raw, max_bytes=self.config.max_bytes)
         except (SummarizeError, ValueError) as exc:
             return Outcome(item.rel, "failed", error=_one_line(exc))
         key = cache_key(doc.text, self.model, self.fingerprint)
@@ -514,7 +516,7 @@ def plan(config: BatchConfig, settings: Settings) -> Iterator[Planned]:
             continue
         try:
             output_path(config.out, item.rel)
-            doc = load_document(str(item.path), raw=config.raw)
+            doc = load_document(str(item.path), raw=config.raw, max_bytes=config.max_bytes)
         except (SummarizeError, ValueError) as exc:
             yield Planned(item.rel, 0, 0, False, _one_line(exc))
             continue

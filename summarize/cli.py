@@ -82,6 +82,10 @@ PromptsDir = Annotated[
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress and show tracebacks.")]
 Raw = Annotated[bool, typer.Option("--raw", help="Keep the text as is: no boilerplate removal.")]
+MaxBytes = Annotated[
+    int, typer.Option("--max-bytes", min=1, help="Refuse input files larger than this [5 MB].")
+]
+_MAX_BYTES = 5 * 1024 * 1024
 
 
 def main() -> None:
@@ -148,6 +152,7 @@ def file_cmd(
     ctx: Ctx = None,
     prompts_dir: PromptsDir = None,
     raw: Raw = False,
+    max_bytes: MaxBytes = _MAX_BYTES,
     verbose: Verbose = False,
 ) -> None:
     """Summarize one article and print its ArticleSummary JSON.
@@ -168,8 +173,9 @@ def file_cmd(
         from summarize.prompts import Prompts
         from summarize.render import to_json, to_markdown
 
-        settings = _settings(**{k: v for k, v in locals().items() if k not in ("path", "output", "fmt")})
-        doc = load_document(path, raw=raw)
+        skip = ("path", "output", "fmt", "raw", "max_bytes", "verbose")
+        settings = _settings(**{k: v for k, v in locals().items() if k not in skip})
+        doc = load_document(path, raw=raw, max_bytes=max_bytes)
         prompts = Prompts.load(settings.prompts_dir)
         for block in doc.removed:
             logging.getLogger("summarize.ingest").info("removed boilerplate: %.120r", block)
@@ -185,6 +191,7 @@ def file_cmd(
 def text_cmd(
     path: Annotated[str, typer.Argument(help="Article file, or - for stdin.")],
     raw: Raw = False,
+    max_bytes: MaxBytes = _MAX_BYTES,
     verbose: Verbose = False,
 ) -> None:
     """Print the clean article text the model would see; evidence offsets index into it."""
@@ -192,9 +199,10 @@ def text_cmd(
     try:
         from summarize.ingest import load_document
 
-        doc = load_document(path, raw=raw)
-        for block in doc.removed:
-            typer.echo(f"removed: {block[:120]!r}", err=True) if verbose else None
+        doc = load_document(path, raw=raw, max_bytes=max_bytes)
+        if verbose:
+            for block in doc.removed:
+                typer.echo(f"removed: {block[:120]!r}", err=True)
         sys.stdout.write(doc.text)
         if not doc.text.endswith("\n"):
             sys.stdout.write("\n")
@@ -223,9 +231,10 @@ class BatchFormat(str, Enum):
 @app.command("batch")
 def batch_cmd(
     directory: Annotated[
-        Path, typer.Argument(
+        Path,
+        typer.Argument(
             help="Folder of articles (searched recursively).", metavar="DIR", file_okay=False, exists=True
-        )
+        ),
     ],
     output: Annotated[
         Path | None,
@@ -272,6 +281,7 @@ def batch_cmd(
     ctx: Ctx = None,
     prompts_dir: PromptsDir = None,
     raw: Raw = False,
+    max_bytes: MaxBytes = _MAX_BYTES,
     verbose: Verbose = False,
 ) -> None:
     """Summarize every article under DIR, N at a time; rerun the same command to resume.
@@ -298,7 +308,7 @@ def batch_cmd(
         config = batch.BatchConfig(
             root=directory, outdir=output, patterns=tuple(glob or ()),
             excludes=tuple(exclude or ()), from_file=from_file, concurrency=concurrency, force=force,
-            raw=raw, csv=fmt is BatchFormat.csv, max_tokens_total=max_tokens_total,
+            raw=raw, max_bytes=max_bytes, csv=fmt is BatchFormat.csv, max_tokens_total=max_tokens_total,
             price_in=price_in, price_out=price_out,
         )  # fmt: skip
         if dry_run:

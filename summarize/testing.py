@@ -36,7 +36,9 @@ class FakeBackend:
     def enqueue(self, *items: str | Completion | BaseException | Callable[[Request], Completion]) -> None:
         """Queue replies: a string is a complete reply text; exceptions are raised in turn."""
         for item in items:
-            self.queue.append(Completion(item, "stop", Usage(prompt_tokens=10, completion_tokens=5, requests=1)) if isinstance(item, str) else item)
+            if isinstance(item, str):
+                item = Completion(item, "stop", Usage(prompt_tokens=10, completion_tokens=5, requests=1))
+            self.queue.append(item)
 
     def count_tokens(self, text: str) -> int:
         """Four characters a token, like the endpoint estimate."""
@@ -112,6 +114,11 @@ def chat_completion(
 Responder = Callable[[dict[str, Any]], Reply]
 
 
+class _Server(ThreadingHTTPServer):
+    # Many clients connect at once in batch tests; the default backlog of 5 refuses some.
+    request_queue_size = 128
+
+
 class FakeOpenAIServer:
     """A real HTTP server on 127.0.0.1 speaking POST /v1/chat/completions.
 
@@ -126,7 +133,7 @@ class FakeOpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self.headers_seen: list[dict[str, str]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -169,6 +176,9 @@ class FakeOpenAIServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes: without this, Nagle plus delayed
+            # ACK adds ~40 ms to every request.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
