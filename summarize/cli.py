@@ -325,3 +325,80 @@ def batch_cmd(
         _fail(exc, verbose)
     if stats.exit_code:
         raise typer.Exit(stats.exit_code)
+
+
+class Dataset(str, Enum):
+    conll2003 = "conll2003"
+    polnear = "polnear"
+    bbc_summary = "bbc-summary"
+
+
+@app.command("eval")
+def eval_cmd(
+    dataset: Annotated[Dataset, typer.Argument(help="Gold set: conll2003, polnear or bbc-summary.")],
+    path: Annotated[Path, typer.Argument(help="The set's folder (e.g. ../shared/data/polnear) or JSONL.")],
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Articles to run [all].")] = None,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many articles first.")] = 0,
+    max_chars: Annotated[
+        int, typer.Option("--max-chars", min=0, help="Cut longer articles at a sentence end; 0: no cut.")
+    ] = 3000,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Also write a JSON report (rewritten per article).")
+    ] = None,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    model: Model = None,
+    mode: ModeOpt = ModeChoice.auto,
+    max_retries: MaxRetries = None,
+    timeout: Timeout = None,
+    context_tokens: ContextTokens = None,
+    max_tokens: MaxTokens = None,
+    local: Local = False,
+    model_path: ModelPath = None,
+    threads: Threads = None,
+    ctx: Ctx = None,
+    prompts_dir: PromptsDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Run the pipeline on a gold set and print grounding and quality figures (docs/QUALITY.md).
+
+    The first N articles after --offset, in file order. Progress on stderr, table on stdout.
+
+    \b
+    Examples:
+      summarize eval conll2003 ../shared/data/conll2003 --limit 30 --local
+      summarize eval polnear ../shared/data/polnear -n 30 -o polnear.json --base-url http://localhost:8000/v1
+      summarize eval bbc-summary ../shared/data/bbc-summary -n 30 --max-chars 2000
+    """
+    _setup_logging(verbose)
+    try:
+        from summarize import evaluate
+        from summarize.api import options_from
+        from summarize.backends import make_backend
+        from summarize.fsio import atomic_write_text
+        from summarize.prompts import Prompts
+
+        settings = _settings(
+            base_url=base_url, api_key=api_key, model=model, mode=mode, max_retries=max_retries,
+            timeout=timeout, context_tokens=context_tokens, max_tokens=max_tokens, local=local,
+            model_path=model_path, threads=threads, ctx=ctx, prompts_dir=prompts_dir,
+        )  # fmt: skip
+        cut = max_chars or None
+        examples = evaluate.load_examples(dataset.value, path, limit=limit, offset=offset, max_chars=cut)
+        backend = make_backend(settings)
+        report = evaluate.Report(dataset.value, str(path), backend.model_name, cut, offset)
+
+        def progress(i: int, result: evaluate.ArticleResult) -> None:
+            report.results.append(result)
+            status = "ok" if result.ok else f"failed: {result.error}"
+            typer.echo(f"[{i + 1}/{len(examples)}] {result.id} {result.seconds:.1f}s {status}", err=True)
+            if output is not None:
+                atomic_write_text(output, report.to_json())
+
+        evaluate.run_eval(
+            dataset.value, examples, backend, prompts=Prompts.load(settings.prompts_dir),
+            options=options_from(settings), on_article=progress,
+        )  # fmt: skip
+        typer.echo(report.table())
+    except Exception as exc:
+        _fail(exc, verbose)
