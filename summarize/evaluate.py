@@ -75,7 +75,8 @@ RULES = {
         "Content recall: a gold attribution (both relation types) is found when some claim's "
         "evidence span overlaps one of its content spans by >= 1 char, or the claim quote has "
         f"token F1 >= {CONTENT_F1} with the content text; the best such claim is the match. "
-        "Speaker accuracy: on gold relations of type Attribution whose source is not only "
+        "Speaker accuracy: on gold relations of type Attribution (Attribution-no-source excluded) "
+        "whose source is not only "
         "pronouns/determiners (he, she, they, we, you, I, it, this, who...); correct when the "
         "matched claim's speaker or an alias of that actor shares a non-filler token (e.g. the "
         "surname) with the gold source text, case-insensitively. Reported over matched eligible "
@@ -463,7 +464,16 @@ def _conll_rows(ok: Sequence[ArticleResult]) -> list[tuple[str, str]]:
     total = {t: [sum(r.scores[t][0] for r in ok), sum(r.scores[t][1] for r in ok)] for t in ENTITY_TYPES}
     rows = [(f"actor recall {t}", _ratio(*total[t])) for t in ENTITY_TYPES]
     found, count = sum(v[0] for v in total.values()), sum(v[1] for v in total.values())
-    return [*rows, ("actor recall PER+ORG+LOC", _ratio(found, count))]
+    per_article = [_share(r.scores) for r in ok if any(r.scores[t][1] for t in ENTITY_TYPES)]
+    return [
+        *rows,
+        ("actor recall PER+ORG+LOC", _ratio(found, count)),
+        ("  same, mean per article", f"{_mean(per_article):.3f}"),
+    ]
+
+
+def _share(counts: dict[str, list[int]]) -> float:
+    return sum(counts[t][0] for t in ENTITY_TYPES) / sum(counts[t][1] for t in ENTITY_TYPES)
 
 
 def _polnear_rows(ok: Sequence[ArticleResult]) -> list[tuple[str, str]]:
@@ -472,6 +482,7 @@ def _polnear_rows(ok: Sequence[ArticleResult]) -> list[tuple[str, str]]:
     return [
         ("attribution content recall", _ratio(s["content_found"], s["content_total"])),
         ("speaker-eligible attributions", str(s["eligible"])),
+        ("  content recall on them", _ratio(matched, s["eligible"])),
         ("speaker accuracy (matched)", _ratio(correct, matched)),
         ("speaker correct (all eligible)", _ratio(correct, s["eligible"])),
     ]
