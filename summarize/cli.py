@@ -99,6 +99,8 @@ def _fail(exc: BaseException, verbose: bool) -> NoReturn:
 
         traceback.print_exception(exc)
     message = str(exc).strip().rstrip(".") or type(exc).__name__
+    # One line, always: a newline in a file name or an error body must not start a second one.
+    message = message.translate({10: "\\n", 13: "\\r"})
     typer.echo(f"Error: {message}.", err=True)
     raise typer.Exit(1) from None
 
@@ -335,8 +337,12 @@ class Dataset(str, Enum):
 
 @app.command("eval")
 def eval_cmd(
-    dataset: Annotated[Dataset, typer.Argument(help="Gold set: conll2003, polnear or bbc-summary.")],
-    path: Annotated[Path, typer.Argument(help="The set's folder (e.g. ../shared/data/polnear) or JSONL.")],
+    dataset: Annotated[
+        Dataset, typer.Argument(help="Gold set: conll2003, polnear or bbc-summary.", metavar="DATASET")
+    ],
+    path: Annotated[
+        Path, typer.Argument(help="The set's folder (e.g. ../shared/data/polnear) or JSONL.", metavar="PATH")
+    ],
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Articles to run [all].")] = None,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many articles first.")] = 0,
     max_chars: Annotated[

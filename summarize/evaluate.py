@@ -535,6 +535,14 @@ class Report:
         lines += [f"{name:<{width}}  {value}" for name, value in rows]
         return "\n".join(lines)
 
+    @classmethod
+    def from_json(cls, text: str) -> Report:
+        """A report read back from `to_json` (to re-tabulate a saved, possibly partial, run)."""
+        data = json.loads(text)
+        results = [ArticleResult(**a) for a in data["articles"]]
+        keys = ("dataset", "path", "model", "max_chars", "offset", "date")
+        return cls(**{k: data[k] for k in keys}, results=results)
+
     def to_json(self) -> str:
         """The report with per-article results and the rules used."""
         data = {

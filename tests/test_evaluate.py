@@ -292,6 +292,8 @@ def test_eval_command_prints_the_table_and_writes_the_report(polnear: Path, tmp_
     data = json.loads(report.read_text())
     assert data["max_chars"] == 60 and data["articles"][0]["truncated"]
     assert "Attribution-no-source" in data["rules"]["polnear"]
+    again = evaluate.Report.from_json(report.read_text())
+    assert again.table().splitlines()[1:] == result.stdout.strip().splitlines()[1:]
 
 
 def test_eval_command_refuses_an_unknown_set(tmp_path: Path) -> None:
