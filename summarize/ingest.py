@@ -8,7 +8,9 @@ Pipeline: read (size limit) -> gunzip -> decode -> newlines -> HTML | Markdown |
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from pathlib import Path
 from summarize.boilerplate import guess_title, strip_boilerplate
 from summarize.decode import decode_bytes, gunzip, normalize_newlines
 from summarize.errors import InputError
+from summarize.sniff import non_article_reason
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
@@ -53,6 +56,8 @@ def read_source(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     else:
         p = Path(path)
         if not p.exists():
+            if p.is_symlink():
+                raise _link_error(path)
             raise InputError(f"{path}: no such file. Check the path")
         if p.is_dir():
             raise InputError(f"{path} is a directory. Use `summarize batch {path}` for folders")
@@ -72,6 +77,16 @@ def read_source(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     if len(data) > max_bytes:
         raise InputError(f"{path} is over the {max_bytes:,}-byte limit. Split it or raise --max-bytes")
     return data
+
+
+def _link_error(path: str) -> InputError:
+    """A symbolic link that leads nowhere: broken, or a loop of links."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return InputError(f"{path} is a loop of symbolic links. Fix or remove the link")
+    return InputError(f"{path} is a broken symbolic link to {os.readlink(path)}. Fix or remove the link")
 
 
 def decode_source(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
@@ -114,6 +129,7 @@ def _logical_name(path: str) -> str:
 
 def _from_text(text: str, path: str, meta: dict[str, str | None] | None = None) -> Document:
     meta = meta or {}
+    _require_article(text, path)
     cleaned = strip_boilerplate(text)
     body = _require_text(cleaned.text, path)
     return Document(
@@ -156,6 +172,7 @@ def _from_html(text: str, path: str) -> Document:
     from summarize.html import extract_html
 
     article = extract_html(text)
+    _require_article(article.text, path)
     cleaned = strip_boilerplate(article.text)
     body = _require_text(cleaned.text, path)
     return Document(
@@ -168,6 +185,15 @@ def _from_html(text: str, path: str) -> Document:
         removed=cleaned.removed,
         kind="html",
     )
+
+
+def _require_article(text: str, path: str) -> None:
+    reason = non_article_reason(text)
+    if reason:
+        raise InputError(
+            f"{path} does not look like a news article ({reason}). "
+            "Give an article's text, or pass --raw to send it as is"
+        )
 
 
 def _require_text(text: str, path: str) -> str:
