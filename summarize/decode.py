@@ -7,6 +7,7 @@ that refuses binaries, and gzip is opened before anything looks at the content.
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 import unicodedata
 import zlib
@@ -52,6 +53,10 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
 # Share of control or unassigned characters above which decoded "text" is noise.
 _MAX_JUNK_RATIO = 0.02
+# Mostly-UTF-8 text is kept with U+FFFD marks up to one broken sequence per this many characters.
+_MAX_BAD_UTF8_PER = 200
+
+log = logging.getLogger(__name__)
 
 
 def _binary_kind(data: bytes) -> str | None:
@@ -193,12 +198,30 @@ def decode_bytes(data: bytes, path: str) -> str:
             return _checked(data.decode(declared), path)
         except UnicodeDecodeError:
             pass
+    mostly = _mostly_utf8(data, path)
+    if mostly is not None:
+        return _checked(mostly, path)
     text = _detect(data)
     if text is None:
         raise InputError(
             f"{path} is neither UTF-8 nor a text encoding that could be recognised. Convert it to UTF-8"
         )
     return _checked(text, path)
+
+
+def _mostly_utf8(data: bytes, path: str) -> str | None:
+    """UTF-8 with a few broken bytes (a bad copy-paste or a cut file): keep it, marking them.
+
+    Accepted when the text has real UTF-8 multi-byte characters and at most one invalid
+    byte per 200 characters; each one becomes U+FFFD and a warning says how many.
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    multibyte = sum(1 for ch in text if ord(ch) > 127) - bad
+    if multibyte < 1 or bad > max(1, len(text) // _MAX_BAD_UTF8_PER):
+        return None
+    log.warning("%s: %d invalid UTF-8 byte(s) replaced by U+FFFD", path, bad)
+    return text
 
 
 def _strict(data: bytes, encoding: str, path: str) -> str:
