@@ -35,6 +35,10 @@ def output_path(outdir: Path, rel: str) -> Path:
     target = os.path.abspath(os.path.join(base, rel + ".json"))
     if os.path.commonpath([base, target]) != base or target == base:
         raise ValueError(f"{rel}: its output would be written outside the output folder")
+    real_base = os.path.realpath(base)
+    if os.path.commonpath([real_base, os.path.realpath(target)]) != real_base:
+        # A symbolic link inside OUTDIR must not carry an output out of it.
+        raise ValueError(f"{rel}: its output would go through a symbolic link out of the output folder")
     if os.path.relpath(target, base) in RESERVED:
         raise ValueError(f"{rel}: its output would overwrite {os.path.relpath(target, base)}")
     return Path(target)
