@@ -13,6 +13,7 @@ import email.utils
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from summarize.backends.base import Completion, Request
@@ -75,6 +76,7 @@ class OpenAICompatBackend:
             api_key=settings.api_key or "not-needed",
             max_retries=0,
             timeout=openai.Timeout(settings.timeout, connect=settings.connect_timeout),
+            http_client=_deadline_client(settings.timeout),
         )
         return cls(
             client,
@@ -147,7 +149,7 @@ class OpenAICompatBackend:
             ]
             kwargs["tool_choice"] = {"type": "function", "function": {"name": request.schema_name}}
         try:
-            return self._client.chat.completions.create(**kwargs)
+            response = self._client.chat.completions.create(**kwargs)
         except openai.APIStatusError as exc:
             raise _http_error(exc) from None
         except openai.APITimeoutError:
@@ -162,10 +164,59 @@ class OpenAICompatBackend:
             ) from None
         except openai.APIResponseValidationError:
             # An HTML error page or other non-JSON body with status 200: usually a proxy hiccup.
+            raise _not_a_completion() from None
+        except ValueError:  # a JSON body cut short or garbled on the way (json.JSONDecodeError)
             raise ModelConnectionError(
-                "the endpoint answered with something that is not a chat completion. "
-                "Check --base-url points at an OpenAI-compatible /v1 API"
+                "the endpoint answered with a body that is not valid JSON. "
+                "Retry later, or check --base-url points at an OpenAI-compatible /v1 API"
             ) from None
+        if isinstance(response, str):
+            # The SDK hands back the raw text of a non-JSON 200 reply (an HTML page from a proxy).
+            raise _not_a_completion()
+        return response
+
+
+def _not_a_completion() -> ModelConnectionError:
+    return ModelConnectionError(
+        "the endpoint answered with something that is not a chat completion. "
+        "Check --base-url points at an OpenAI-compatible /v1 API"
+    )
+
+
+def _deadline_client(seconds: float) -> Any:
+    """The SDK's default HTTP client, with SECONDS as a bound on the whole request.
+
+    The SDK's read timeout applies to each read, so a server that trickles a byte a
+    second would hold a request forever; the deadline covers the body as a whole.
+    """
+    import httpx2
+    import openai
+
+    class DeadlineStream(httpx2.SyncByteStream):
+        def __init__(self, inner: Any, deadline: float, request: httpx2.Request) -> None:
+            self._inner = inner
+            self._deadline = deadline
+            self._request = request
+
+        def __iter__(self) -> Iterator[bytes]:
+            for chunk in self._inner:
+                if time.monotonic() > self._deadline:
+                    raise httpx2.ReadTimeout("response took longer than --timeout", request=self._request)
+                yield chunk
+
+        def close(self) -> None:
+            self._inner.close()
+
+    class DeadlineTransport(httpx2.HTTPTransport):
+        def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+            deadline = time.monotonic() + seconds
+            response = super().handle_request(request)
+            response.stream = DeadlineStream(response.stream, deadline, request)
+            return response
+
+    # The SDK's own connection limits, which a custom transport would otherwise drop.
+    limits = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)
+    return openai.DefaultHttpxClient(transport=DeadlineTransport(limits=limits))
 
 
 def _default_model(settings: Settings) -> str:
