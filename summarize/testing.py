@@ -74,6 +74,9 @@ class Reply:
     """Close the connection without answering."""
     trickle: float = 0.0
     """Send the body a byte at a time with this pause (a slow server)."""
+    truncate: int | None = None
+    """Send the headers (with the full content-length) and only this many body bytes, then
+    close the connection: a reset in the middle of a response."""
 
 
 def chat_completion(
@@ -184,6 +187,12 @@ class FakeOpenAIServer:
                 pass
 
             def do_POST(self) -> None:
+                try:
+                    self._answer()
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (a timeout test): not an error
+
+            def _answer(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length)
                 try:
@@ -207,6 +216,12 @@ class FakeOpenAIServer:
                 for k, v in reply.headers.items():
                     self.send_header(k, v)
                 self.end_headers()
+                if reply.truncate is not None:
+                    self.wfile.write(payload[: reply.truncate])
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
                 if reply.trickle:
                     for i in range(len(payload)):
                         self.wfile.write(payload[i : i + 1])
