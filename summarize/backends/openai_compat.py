@@ -151,15 +151,16 @@ class OpenAICompatBackend:
         try:
             response = self._client.chat.completions.create(**kwargs)
         except openai.APIStatusError as exc:
-            raise _http_error(exc) from None
+            raise _http_error(exc, self._client.api_key) from None
         except openai.APITimeoutError:
             raise ModelConnectionError(
                 f"the endpoint did not answer in time. Raise --timeout or check the server "
                 f"({self._client.base_url})"
             ) from None
         except openai.APIConnectionError as exc:
+            cause = _redact(str(exc.__cause__ or exc), self._client.api_key)
             raise ModelConnectionError(
-                f"cannot reach {self._client.base_url} ({exc.__cause__ or exc}). "
+                f"cannot reach {self._client.base_url} ({cause}). "
                 "Check --base-url and that the server is running"
             ) from None
         except openai.APIResponseValidationError:
@@ -251,10 +252,15 @@ def _completion(response: Any, mode: str, sent: int) -> Completion:
     return Completion(text=text, finish_reason=choice.finish_reason, usage=usage)
 
 
-def _http_error(exc: openai.APIStatusError) -> ModelHTTPError:
+def _redact(text: str, key: str | None) -> str:
+    """TEXT without the API key: some servers echo a rejected key back in their error."""
+    return text.replace(key, "[API key]") if key and len(key) >= 8 else text
+
+
+def _http_error(exc: openai.APIStatusError, key: str | None = None) -> ModelHTTPError:
     status = exc.status_code
-    body = _body_text(exc)
-    detail = f"{exc.message}"[:300]
+    body = _redact(_body_text(exc), key)
+    detail = _redact(f"{exc.message}", key)[:300]
     if status == 400 and any(m in body.lower() or m in detail.lower() for m in _CONTEXT_MARKERS):
         return ContextLengthError(
             f"the prompt is longer than the model's context ({detail}). "
