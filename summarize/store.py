@@ -10,18 +10,17 @@ after a complete run there is exactly one line, and one `ok` line, per article.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from summarize.errors import UserError
+from summarize.fsio import atomic_writer
 
 RESULTS = "results.jsonl"
 RUN = "run.json"
@@ -115,7 +114,7 @@ class ResultLog:
             last[str(record.get("path"))] = n
         keep = set(last.values())
         del last
-        with _atomic_binary(self.path) as out:
+        with atomic_writer(self.path) as out:
             for n, line in enumerate(_complete_lines(self.path)):
                 if n in keep:
                     out.write(line)
@@ -184,21 +183,6 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
             yield record
 
 
-@contextlib.contextmanager
-def _atomic_binary(target: Path) -> Iterator[IO[bytes]]:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 # --- tidy tables ---------------------------------------------------------------------------
 
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -227,7 +211,7 @@ def _rows(kind: str, path: str, result: dict[str, Any]) -> Iterator[list[object]
 def write_csv_tables(outdir: Path) -> None:
     """actors.csv, stances.csv, claims.csv from the `ok` lines of results.jsonl (one row per item)."""
     for kind, columns in CSV_COLUMNS.items():
-        with _atomic_binary(outdir / f"{kind}.csv") as raw:
+        with atomic_writer(outdir / f"{kind}.csv") as raw:
             text = _TextOut(raw)
             writer = csv.writer(text)
             writer.writerow(columns)
