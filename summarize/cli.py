@@ -6,16 +6,19 @@ pydantic models, llama.cpp) happen inside commands so `--help` stays fast.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
 
-if TYPE_CHECKING:
-    from summarize.config import Settings
+# Cheap (standard library only); needed at run time to resolve the commands' annotations.
+from summarize.config import Settings
 
 app = typer.Typer(
     add_completion=False,
@@ -87,6 +90,49 @@ MaxBytes = Annotated[
 ]
 _MAX_BYTES = 5 * 1024 * 1024
 
+# The options every model-calling command takes, declared once. `@model_options` appends
+# them to a command's signature (typer reads `__signature__`) and hands the command one
+# Settings built from them, so no command repeats a dozen parameters.
+_MODEL_OPTIONS = (
+    ("base_url", BaseUrl, None),
+    ("api_key", ApiKey, None),
+    ("model", Model, None),
+    ("mode", ModeOpt, ModeChoice.auto),
+    ("max_retries", MaxRetries, None),
+    ("timeout", Timeout, None),
+    ("context_tokens", ContextTokens, None),
+    ("max_tokens", MaxTokens, None),
+    ("local", Local, False),
+    ("model_path", ModelPath, None),
+    ("threads", Threads, None),
+    ("ctx", Ctx, None),
+    ("prompts_dir", PromptsDir, None),
+)
+_Command = TypeVar("_Command", bound=Callable[..., None])
+
+
+def model_options(command: _Command) -> _Command:
+    """Give COMMAND the shared endpoint and local-model options as a `settings` argument.
+
+    The options are resolved (CLI > env > defaults) only when the command runs, inside its
+    own error handling: the command receives a zero-argument function returning Settings.
+    """
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "settings"]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        for name, annotation, default in _MODEL_OPTIONS
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        values = {name: kwargs.pop(name) for name, _, _ in _MODEL_OPTIONS}
+        command(settings=lambda: _settings(**values), **kwargs)
+
+    signature = inspect.Signature([*own, *shared])
+    wrapper.__signature__ = signature  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()}
+    return cast(_Command, wrapper)
+
 
 def main() -> None:
     """Console-script entry point."""
@@ -136,26 +182,16 @@ def _write(text: str, output: Path | None) -> None:
 
 
 @app.command("file")
+@model_options
 def file_cmd(
     path: Annotated[str, typer.Argument(help="Article file (.txt, .md, .html, .htm), or - for stdin.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here, not stdout.")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="json or markdown.")] = Format.json,
-    base_url: BaseUrl = None,
-    api_key: ApiKey = None,
-    model: Model = None,
-    mode: ModeOpt = ModeChoice.auto,
-    max_retries: MaxRetries = None,
-    timeout: Timeout = None,
-    context_tokens: ContextTokens = None,
-    max_tokens: MaxTokens = None,
-    local: Local = False,
-    model_path: ModelPath = None,
-    threads: Threads = None,
-    ctx: Ctx = None,
-    prompts_dir: PromptsDir = None,
     raw: Raw = False,
     max_bytes: MaxBytes = _MAX_BYTES,
     verbose: Verbose = False,
+    *,
+    settings: Callable[[], Settings],
 ) -> None:
     """Summarize one article and print its ArticleSummary JSON.
 
@@ -175,14 +211,13 @@ def file_cmd(
         from summarize.prompts import Prompts
         from summarize.render import to_json, to_markdown
 
-        skip = ("path", "output", "fmt", "raw", "max_bytes", "verbose")
-        settings = _settings(**{k: v for k, v in locals().items() if k not in skip})
+        resolved = settings()
         doc = load_document(path, raw=raw, max_bytes=max_bytes)
-        prompts = Prompts.load(settings.prompts_dir)
+        prompts = Prompts.load(resolved.prompts_dir)
         for block in doc.removed:
             logging.getLogger("summarize.ingest").info("removed boilerplate: %.120r", block)
         result = summarize_document(
-            doc, make_backend(settings), prompts=prompts, options=options_from(settings)
+            doc, make_backend(resolved), prompts=prompts, options=options_from(resolved)
         )
         _write(to_markdown(result) if fmt is Format.markdown else to_json(result), output)
     except Exception as exc:  # the edge: every failure becomes one line
@@ -231,6 +266,7 @@ class BatchFormat(str, Enum):
 
 
 @app.command("batch")
+@model_options
 def batch_cmd(
     directory: Annotated[
         Path,
@@ -269,22 +305,11 @@ def batch_cmd(
         bool, typer.Option("--dry-run", help="List what would be sent; call no model.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    base_url: BaseUrl = None,
-    api_key: ApiKey = None,
-    model: Model = None,
-    mode: ModeOpt = ModeChoice.auto,
-    max_retries: MaxRetries = None,
-    timeout: Timeout = None,
-    context_tokens: ContextTokens = None,
-    max_tokens: MaxTokens = None,
-    local: Local = False,
-    model_path: ModelPath = None,
-    threads: Threads = None,
-    ctx: Ctx = None,
-    prompts_dir: PromptsDir = None,
     raw: Raw = False,
     max_bytes: MaxBytes = _MAX_BYTES,
     verbose: Verbose = False,
+    *,
+    settings: Callable[[], Settings],
 ) -> None:
     """Summarize every article under DIR, N at a time; rerun the same command to resume.
 
@@ -302,11 +327,7 @@ def batch_cmd(
     try:
         from summarize import batch, progress
 
-        settings = _settings(
-            base_url=base_url, api_key=api_key, model=model, mode=mode, max_retries=max_retries,
-            timeout=timeout, context_tokens=context_tokens, max_tokens=max_tokens, local=local,
-            model_path=model_path, threads=threads, ctx=ctx, prompts_dir=prompts_dir,
-        )  # fmt: skip
+        resolved = settings()
         config = batch.BatchConfig(
             root=directory, outdir=output, patterns=tuple(glob or ()),
             excludes=tuple(exclude or ()), from_file=from_file, concurrency=concurrency, force=force,
@@ -314,12 +335,12 @@ def batch_cmd(
             price_in=price_in, price_out=price_out,
         )  # fmt: skip
         if dry_run:
-            for line in progress.dry_run_lines(batch.plan(config, settings)):
+            for line in progress.dry_run_lines(batch.plan(config, resolved)):
                 typer.echo(line)
             return
         reporter = progress.make_reporter(config, quiet=quiet, verbose=verbose)
         try:
-            stats = batch.run_batch(config, settings, reporter)
+            stats = batch.run_batch(config, resolved, reporter)
         finally:
             reporter.close()
         typer.echo("\n".join(progress.summary_lines(stats, config)), err=True)
@@ -336,6 +357,7 @@ class Dataset(str, Enum):
 
 
 @app.command("eval")
+@model_options
 def eval_cmd(
     dataset: Annotated[
         Dataset, typer.Argument(help="Gold set: conll2003, polnear or bbc-summary.", metavar="DATASET")
@@ -351,20 +373,9 @@ def eval_cmd(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Also write a JSON report (rewritten per article).")
     ] = None,
-    base_url: BaseUrl = None,
-    api_key: ApiKey = None,
-    model: Model = None,
-    mode: ModeOpt = ModeChoice.auto,
-    max_retries: MaxRetries = None,
-    timeout: Timeout = None,
-    context_tokens: ContextTokens = None,
-    max_tokens: MaxTokens = None,
-    local: Local = False,
-    model_path: ModelPath = None,
-    threads: Threads = None,
-    ctx: Ctx = None,
-    prompts_dir: PromptsDir = None,
     verbose: Verbose = False,
+    *,
+    settings: Callable[[], Settings],
 ) -> None:
     """Run the pipeline on a gold set and print grounding and quality figures (docs/QUALITY.md).
 
@@ -384,14 +395,10 @@ def eval_cmd(
         from summarize.fsio import atomic_write_text
         from summarize.prompts import Prompts
 
-        settings = _settings(
-            base_url=base_url, api_key=api_key, model=model, mode=mode, max_retries=max_retries,
-            timeout=timeout, context_tokens=context_tokens, max_tokens=max_tokens, local=local,
-            model_path=model_path, threads=threads, ctx=ctx, prompts_dir=prompts_dir,
-        )  # fmt: skip
+        resolved = settings()
         cut = max_chars or None
         examples = evaluate.load_examples(dataset.value, path, limit=limit, offset=offset, max_chars=cut)
-        backend = make_backend(settings)
+        backend = make_backend(resolved)
         report = evaluate.Report(dataset.value, str(path), backend.model_name, cut, offset)
 
         def progress(i: int, result: evaluate.ArticleResult) -> None:
@@ -402,8 +409,8 @@ def eval_cmd(
                 atomic_write_text(output, report.to_json())
 
         evaluate.run_eval(
-            dataset.value, examples, backend, prompts=Prompts.load(settings.prompts_dir),
-            options=options_from(settings), on_article=progress,
+            dataset.value, examples, backend, prompts=Prompts.load(resolved.prompts_dir),
+            options=options_from(resolved), on_article=progress,
         )  # fmt: skip
         typer.echo(report.table())
     except Exception as exc:
