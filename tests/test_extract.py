@@ -121,7 +121,8 @@ def test_non_transient_http_error_is_not_retried() -> None:
     assert info.value.usage is not None and info.value.usage.requests == 1
 
 
-def test_unlocated_quotes_get_one_repair_request_then_dropped() -> None:
+def _invented_then_repaired() -> FakeBackend:
+    """A first reply with two invented quotes, then a repair that fixes one of them."""
     invented = draft()
     invented["claims"][0]["quote"] = "Ekberg said the tram was a disaster for the city"
     invented["stances"][0]["quote"] = "Brandt promised free rides for everyone"
@@ -131,6 +132,11 @@ def test_unlocated_quotes_get_one_repair_request_then_dropped() -> None:
     )
     fake = FakeBackend()
     fake.enqueue(json.dumps(invented), json.dumps(repaired))
+    return fake
+
+
+def test_unlocated_quotes_get_one_repair_request_then_dropped() -> None:
+    fake = _invented_then_repaired()
     result = run(fake)
     repair_prompt = fake.requests[1].messages[-1].content
     assert "Ekberg said the tram was a disaster" in repair_prompt
@@ -163,14 +169,6 @@ def test_replies_wrapped_in_prose_or_fences_still_parse(text: str) -> None:
 
 
 def test_grounding_stats_count_first_pass_repair_and_drops() -> None:
-    invented = draft()
-    invented["claims"][0]["quote"] = "Ekberg said the tram was a disaster for the city"
-    invented["stances"][0]["quote"] = "Brandt promised free rides for everyone"
-    repaired = draft(
-        stances=[],
-        claims=[{**invented["claims"][0], "quote": "the project would cost far more than planned"}],
-    )
-    fake = FakeBackend()
-    fake.enqueue(json.dumps(invented), json.dumps(repaired))
+    fake = _invented_then_repaired()
     stats = run(fake).grounding
     assert (stats.proposed, stats.located, stats.repaired, stats.dropped) == (4, 2, 1, 1)
