@@ -274,13 +274,14 @@ def _likely_speaker(sentence: str, canonical: dict[str, str], previous: list[str
     spots = []
     for name, actor in canonical.items():
         for m in re.finditer(rf"\b{re.escape(name)}\b", sentence):
-            before = m.end() <= cue.start()
-            spots.append((0 if before else 1, abs(cue.start() - m.end()), actor))
-    if spots:
-        return [min(spots)[2]]
+            after_cue = m.end() > cue.start()
+            spots.append((int(after_cue), abs(cue.start() - m.end()), actor))
+    ahead = [spot for spot in spots if spot[0] == 0]
+    if ahead:
+        return [min(ahead)[2]]
     if re.match(r"\W*(he|she|they|it)\b", sentence, re.I) and previous:
         return previous[:1]
-    return []
+    return [min(spots)[2]] if spots else []
 
 
 def _quote_of(text: str, s: Sentence) -> tuple[str, str]:
@@ -308,7 +309,8 @@ def _claims(
         here = _mentioned(sentence, canonical)
         rule[key] = next(iter(_likely_speaker(sentence, canonical, previous)), None)
         options = list(dict.fromkeys([*here, *previous]))
-        previous = ([rule[key]] if rule[key] else here) or previous
+        picked = rule[key]
+        previous = ([picked] if picked else here) or previous
         properties[key] = {
             "type": "object",
             "properties": {
