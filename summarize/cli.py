@@ -373,6 +373,10 @@ def eval_cmd(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Also write a JSON report (rewritten per article).")
     ] = None,
+    max_reasks: Annotated[
+        int | None,
+        typer.Option("--max-reasks", min=0, help="Re-asks after an invalid or cut-off reply [2]."),
+    ] = None,
     verbose: Verbose = False,
     *,
     settings: Callable[[], Settings],
@@ -395,7 +399,7 @@ def eval_cmd(
         from summarize.fsio import atomic_write_text
         from summarize.prompts import Prompts
 
-        resolved = settings()
+        resolved = settings().with_overrides(max_reasks=max_reasks)
         cut = max_chars or None
         examples = evaluate.load_examples(dataset.value, path, limit=limit, offset=offset, max_chars=cut)
         backend = make_backend(resolved)

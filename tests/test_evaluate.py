@@ -15,7 +15,7 @@ from summarize.errors import InputError, UserError
 from summarize.evaluate import Example, load_examples, run_eval, truncate
 from summarize.extract import ExtractOptions
 from summarize.schemas import Actor, ArticleSummary, Claim, Evidence, Source, Usage
-from summarize.testing import FakeBackend, FakeOpenAIServer, echo_responder
+from summarize.testing import FakeBackend, FakeOpenAIServer, echo_responder, ok
 
 CONLL_TEXT = (
     "Germany 's Werner Zwingmann said on Wednesday consumers should buy sheepmeat .\n"
@@ -304,3 +304,17 @@ def test_eval_command_refuses_an_unknown_set(tmp_path: Path) -> None:
 def test_example_truncated_flag() -> None:
     assert Example("a", "abc", 3).truncated is False
     assert Example("a", "ab", 3).truncated is True
+
+
+def test_eval_command_max_reasks_bounds_the_requests(conll: Path) -> None:
+    with FakeOpenAIServer(responder=echo_responder) as srv:
+        srv.enqueue(ok("not json"))
+        result = CliRunner().invoke(
+            app,
+            ["eval", "conll2003", str(conll), "-n", "2", "--max-reasks", "0",
+             "--base-url", srv.base_url, "--model", "m"],
+        )  # fmt: skip
+        assert len(srv.requests) == 2
+    assert result.exit_code == 0, result.output
+    assert "failed" in result.stderr
+    assert "1 / 1" in result.stdout
