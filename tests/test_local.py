@@ -21,9 +21,7 @@ from summarize.model_files import BundledModel, Chunk
 PARTS = [b"GGUF" + b"a" * 1000, b"b" * 777, b"c" * 5]
 
 
-def _fake_model(
-    root: Path, monkeypatch: pytest.MonkeyPatch, parts: list[bytes] = PARTS
-) -> BundledModel:
+def _fake_model(root: Path, monkeypatch: pytest.MonkeyPatch, parts: list[bytes] = PARTS) -> BundledModel:
     """Install one fake package per part under ROOT and describe the model they make."""
     tag = uuid.uuid4().hex[:8]
     chunks = []
@@ -45,9 +43,7 @@ def _fake_model(
     )
 
 
-def test_assembles_chunks_in_order_into_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_assembles_chunks_in_order_into_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     model = _fake_model(tmp_path / "site", monkeypatch)
     monkeypatch.setenv(model_files.CACHE_ENV, str(tmp_path / "cache"))
 
@@ -95,14 +91,10 @@ def test_sha_mismatch_is_a_user_error_and_leaves_nothing(
     assert list((tmp_path / "m").iterdir()) == []
 
 
-def test_missing_chunk_package_names_pip_command(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_chunk_package_names_pip_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     model = _fake_model(tmp_path / "site", monkeypatch)
     gone = Chunk("fake-gone-part9", "fake_gone_package_part9", "data/part09.bin")
-    broken = BundledModel(
-        model.name, model.filename, model.sha256, model.size, (*model.chunks, gone)
-    )
+    broken = BundledModel(model.name, model.filename, model.sha256, model.size, (*model.chunks, gone))
 
     with pytest.raises(UserError, match=r"missing fake-gone-part9.*summarize\[local\]"):
         model_files.ensure_bundled(broken, directory=tmp_path / "m")
@@ -137,3 +129,58 @@ def test_missing_or_foreign_model_path_is_a_user_error(tmp_path: Path) -> None:
     text.write_text("hello")
     with pytest.raises(UserError, match="not a GGUF"):
         model_files.resolve_model(str(text))
+
+
+# --- the real model ------------------------------------------------------------------------
+
+ARTICLE = """Harbour Council approves ferry link to Eastwick
+
+The Harbour Council of Northport voted on Tuesday to fund a new ferry between Northport and \
+Eastwick, ending a two-year dispute over the route.
+
+Mayor Lena Ortiz said the ferry "will cut commuting times in half for thousands of families". \
+She added that the first boats would sail in May.
+
+Councillor Tom Reed, who voted against the plan, warned that the budget had doubled since March. \
+"We are buying a boat we cannot afford," Reed said.
+"""
+
+
+@pytest.mark.local_model
+def test_real_model_summarizes_a_short_article() -> None:
+    pytest.importorskip("llama_cpp")
+    from summarize.backends.local import LocalBackend
+    from summarize.config import Settings
+    from summarize.extract import summarize_document
+    from summarize.ingest import Document
+
+    backend = LocalBackend.from_settings(Settings(local=True))
+    doc = Document(text=ARTICLE.strip(), path="ferry.txt")
+
+    result = summarize_document(doc, backend)
+
+    assert result.summary.strip()
+    assert result.actors
+    assert result.usage.requests >= 1 and result.usage.completion_tokens > 0
+    for item in [*result.claims, *result.stances]:
+        ev = item.evidence
+        assert doc.text[ev.start : ev.end] == ev.quote
+    names = {a.name for a in result.actors}
+    assert all(c.speaker is None or c.speaker in names for c in result.claims)
+
+
+def test_missing_llama_cpp_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from summarize.backends import local
+
+    real_import = builtins.__import__
+
+    def fake_import(name: str, *args: object, **kwargs: object) -> object:
+        if name == "llama_cpp":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(UserError, match=r"pip install 'summarize\[local\]'.*11 minutes"):
+        local._import_llama_cpp()
