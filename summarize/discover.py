@@ -8,6 +8,7 @@ the batch reports as a failed article instead of crashing.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -115,6 +116,8 @@ def _file_problem(entry: os.DirEntry[str]) -> str | None:
         if entry.is_file(follow_symlinks=True):
             return None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a loop of symbolic links. Fix or remove the link"
         return f"cannot read ({exc.strerror}). Check the file"
     if entry.is_symlink():
         target = os.readlink(entry.path)
