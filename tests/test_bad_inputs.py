@@ -78,8 +78,8 @@ def make_bad(root: Path) -> dict[str, str]:
         "source.txt": "does not look like a news article (source code)",
         "huge.txt": f"is {BIG:,} bytes, over the 5,242,880-byte limit. Split the file or raise --max-bytes",
         "broken.txt": "broken symbolic link to nowhere.txt. Fix or remove the link",
-        "loop-a.txt": "loop",
-        "loop-b.txt": "loop",
+        "loop-a.txt": "loop of symbolic links. Fix or remove the link",
+        "loop-b.txt": "loop of symbolic links. Fix or remove the link",
     }
 
 
