@@ -61,6 +61,7 @@ def make_bad(root: Path) -> dict[str, str]:
     (root / "boilerplate.txt").write_text(BOILERPLATE, encoding="utf-8")
     (root / "table.txt").write_text(CSV, encoding="utf-8")
     (root / "numbers.txt").write_text(NUMBERS, encoding="utf-8")
+    (root / "data.txt").write_text('{"items": [{"id": 1, "name": "a"}], "total": 1}\n', encoding="utf-8")
     (root / "source.txt").write_text(CODE, encoding="utf-8")
     with (root / "huge.txt").open("wb") as fh:
         fh.truncate(BIG)  # sparse: 60 MB that cost nothing to write
@@ -75,6 +76,7 @@ def make_bad(root: Path) -> dict[str, str]:
         "boilerplate.txt": "no article text found",
         "table.txt": "does not look like a news article (a CSV/TSV table)",
         "numbers.txt": "does not look like a news article (mostly digits and symbols)",
+        "data.txt": "does not look like a news article (JSON data)",
         "source.txt": "does not look like a news article (source code)",
         "huge.txt": f"is {BIG:,} bytes, over the 5,242,880-byte limit. Split the file or raise --max-bytes",
         "broken.txt": "broken symbolic link to nowhere.txt. Fix or remove the link",
