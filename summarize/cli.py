@@ -61,7 +61,12 @@ ModeOpt = Annotated[
     typer.Option("--mode", help="Structured-output mode; auto steps down when refused.", rich_help_panel=_E),
 ]
 MaxRetries = Annotated[
-    int | None, typer.Option("--max-retries", help="Transport retries per request [4].", rich_help_panel=_E)
+    int | None,
+    typer.Option(
+        "--max-retries",
+        help="Transport retries per request [6]; all retries of a request stop after 40 s.",
+        rich_help_panel=_E,
+    ),
 ]
 Timeout = Annotated[
     float | None, typer.Option("--timeout", help="Seconds per request [120].", rich_help_panel=_E)

@@ -36,10 +36,10 @@ class Settings:
     threads: int | None = None
     ctx: int | None = None
     mode: Mode = "auto"
-    max_retries: int = 4
+    max_retries: int = 6
     timeout: float = 120.0
     connect_timeout: float = 5.0
-    retry_budget: float = 45.0
+    retry_budget: float = 40.0
     max_reasks: int = 2
     max_tokens: int = 2048
     context_tokens: int | None = None

@@ -31,8 +31,8 @@ T = TypeVar("T")
 class RetryPolicy:
     """How hard to try: attempts, total time, and the backoff curve."""
 
-    max_retries: int = 4
-    budget_seconds: float = 45.0
+    max_retries: int = 6
+    budget_seconds: float = 40.0
     initial: float = 0.5
     maximum: float = 20.0
     retry_after_cap: float = 60.0

@@ -10,6 +10,7 @@ SDK errors are translated here, once, into summarize.errors.
 from __future__ import annotations
 
 import email.utils
+import importlib
 import logging
 import threading
 import time
@@ -184,17 +185,28 @@ def _not_a_completion() -> ModelConnectionError:
     )
 
 
+def _httpx() -> Any:
+    """The HTTP library the installed openai SDK is built on (httpx2 in 3.x, httpx before)."""
+    try:
+        return importlib.import_module("httpx2")
+    except ImportError:
+        return importlib.import_module("httpx")
+
+
 def _deadline_client(seconds: float) -> Any:
     """The SDK's default HTTP client, with SECONDS as a bound on the whole request.
 
     The SDK's read timeout applies to each read, so a server that trickles a byte a
     second would hold a request forever; the deadline covers the body as a whole.
     """
-    import httpx2
     import openai
 
-    class DeadlineStream(httpx2.SyncByteStream):
-        def __init__(self, inner: Any, deadline: float, request: httpx2.Request) -> None:
+    httpx = _httpx()
+    stream_base: Any = httpx.SyncByteStream
+    transport_base: Any = httpx.HTTPTransport
+
+    class DeadlineStream(stream_base):  # type: ignore[misc]
+        def __init__(self, inner: Any, deadline: float, request: Any) -> None:
             self._inner = inner
             self._deadline = deadline
             self._request = request
@@ -202,21 +214,21 @@ def _deadline_client(seconds: float) -> Any:
         def __iter__(self) -> Iterator[bytes]:
             for chunk in self._inner:
                 if time.monotonic() > self._deadline:
-                    raise httpx2.ReadTimeout("response took longer than --timeout", request=self._request)
+                    raise httpx.ReadTimeout("response took longer than --timeout", request=self._request)
                 yield chunk
 
         def close(self) -> None:
             self._inner.close()
 
-    class DeadlineTransport(httpx2.HTTPTransport):
-        def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+    class DeadlineTransport(transport_base):  # type: ignore[misc]
+        def handle_request(self, request: Any) -> Any:
             deadline = time.monotonic() + seconds
             response = super().handle_request(request)
             response.stream = DeadlineStream(response.stream, deadline, request)
             return response
 
     # The SDK's own connection limits, which a custom transport would otherwise drop.
-    limits = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
     return openai.DefaultHttpxClient(transport=DeadlineTransport(limits=limits))
 
 
