@@ -22,7 +22,7 @@ def test_missing_variable_is_named(tmp_path: Path) -> None:
 
 def test_missing_template_is_named(tmp_path: Path) -> None:
     (tmp_path / "system.md").write_text("x")
-    with pytest.raises(PromptError, match="article.md is missing"):
+    with pytest.raises(PromptError, match=r"article\.md is missing"):
         Prompts.load(tmp_path)
 
 
