@@ -364,6 +364,8 @@ class ArticleResult:
     chars: int
     truncated: bool
     error: str | None = None
+    output_tail: str | None = None
+    """The end of the model's last reply when it failed (a loop or cut-off shows here)."""
     proposed: int = 0
     located: int = 0
     repaired: int = 0
@@ -407,7 +409,11 @@ def run_eval(
 
 def _failed(example: Example, seconds: float, exc: BaseException) -> ArticleResult:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return ArticleResult(example.id, False, seconds, len(example.text), example.truncated, error=message)
+    tail = getattr(exc, "last_output", "") or None
+    return ArticleResult(
+        example.id, False, seconds, len(example.text), example.truncated, error=message,
+        output_tail=tail[-200:] if tail else None,
+    )  # fmt: skip
 
 
 def _scored(

@@ -270,7 +270,7 @@ def test_run_counts_a_failure_and_goes_on(conll: Path) -> None:
     ok, failed = results
     assert ok.ok and (ok.proposed, ok.located, ok.dropped) == (2, 1, 1)
     assert ok.scores["PER"] == [2, 2]
-    assert not failed.ok and failed.error
+    assert not failed.ok and failed.error and failed.output_tail == "not json at all"
     rows = dict(evaluate.metric_rows("conll2003", results))
     assert rows["ok / failed"] == "1 / 1"
     assert rows["grounding before repair"].startswith("0.500")
