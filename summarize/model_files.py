@@ -206,13 +206,9 @@ def check_gguf(path: Path) -> Path:
         with path.open("rb") as f:
             magic = f.read(4)
     except OSError as exc:
-        raise UserError(
-            f"Cannot read model file {path} ({exc.strerror}). Check its permissions"
-        ) from None
+        raise UserError(f"Cannot read model file {path} ({exc.strerror}). Check its permissions") from None
     if magic != _GGUF_MAGIC:
-        raise UserError(
-            f"{path} is not a GGUF model file. Give a llama.cpp .gguf file to --model-path"
-        )
+        raise UserError(f"{path} is not a GGUF model file. Give a llama.cpp .gguf file to --model-path")
     return path
 
 
