@@ -13,7 +13,8 @@ Runs candidates x strategies on three public sets of ../shared/data and prints o
 
 Strategies:
 - one-pass    summarize.extract.summarize_document: the production prompts, one request
-              for the whole Draft (plus the pipeline's re-asks and quote repair).
+              for the whole Draft (plus the pipeline's re-asks and quote repair), capped
+              here at 1,024 tokens and one re-ask.
 - passes      summarize.passes.draft_article: focused, candidate-constrained passes.
 
 Articles are cut to --chars characters (default 2,500, at a line or sentence end) to keep
@@ -111,10 +112,13 @@ def read_jsonl(path: Path, n: int, min_chars: int = 400) -> list[dict[str, Any]]
 
 def run_one_pass(doc: Document, backend: LocalBackend) -> Result:
     """The production pipeline."""
-    from summarize.extract import summarize_document
+    from summarize.extract import ExtractOptions, summarize_document
 
+    # Capped (the product default is 2,048 tokens and 2 re-asks): uncapped, one PolNeAR
+    # article ran over 20 minutes on the shared machine.
+    options = ExtractOptions(max_tokens=1024, max_reasks=1)
     t = time.perf_counter()
-    s: ArticleSummary = summarize_document(doc, backend)
+    s: ArticleSummary = summarize_document(doc, backend, options=options)
     return Result(
         summary=s.summary,
         actors=[(a.name, list(a.aliases)) for a in s.actors],
@@ -285,9 +289,13 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--ctx", type=int, default=None)
     ap.add_argument("--jsonl", type=Path, default=None, help="append per-article rows here")
+    ap.add_argument("--rescore", type=Path, nargs="*", help="print the table from saved --jsonl rows")
     args = ap.parse_args()
     if not args.data.is_dir():
         print(f"skipped: no data at {args.data}", file=sys.stderr)
+        return 0
+    if args.rescore:
+        print_table(rescore(args.rescore, args.data, args.n, args.chars))
         return 0
 
     rows = []
@@ -330,6 +338,31 @@ def main() -> int:
             rows.append((model, strategy, per_set))
     print_table(rows)
     return 0
+
+
+def rescore(files: list[Path], data: Path, n: int, chars: int) -> list[tuple[str, str, dict[str, Scores]]]:
+    """Scores from rows saved with --jsonl (runs may be partial or split over several files)."""
+    sets = ["conll2003", "polnear", "bbc-summary"]
+    docs = {doc.path: (name, rec, doc) for name, rec, doc in articles(data, sets, n, chars)}
+    grid: dict[tuple[str, str], dict[str, Scores]] = {}
+    for file in files:
+        for line in file.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["doc"] not in docs:
+                continue
+            name, rec, doc = docs[row["doc"]]
+            res = Result(
+                summary=row["summary"],
+                actors=[(a, list(al)) for a, al in row["actors"]],
+                claims=[(sp, st, en) for sp, st, en in row["claims"]],
+                usage=Usage(**row["usage"]),
+                seconds=row["seconds"],
+            )
+            sc = grid.setdefault((row["model"], row["strategy"]), {}).setdefault(name, Scores())
+            score(name, rec, doc, res, sc)
+            sc.seconds.append(res.seconds)
+            sc.completion_tokens.append(res.usage.completion_tokens)
+    return [(m, s, per_set) for (m, s), per_set in grid.items()]
 
 
 def print_table(rows: list[tuple[str, str, dict[str, Scores]]]) -> None:
