@@ -20,7 +20,7 @@ from typing import Any
 
 from summarize.backends.base import Completion, Request
 from summarize.errors import ContextLengthError, ModelHTTPError, UserError
-from summarize.model_files import resolve_model
+from summarize.model_files import DEFAULT_MODEL, resolve_model
 from summarize.schemas import Usage
 
 DEFAULT_CTX = 8192
@@ -150,7 +150,11 @@ def load_model(path: Path, *, ctx: int, threads: int) -> _Loaded:
 
 
 class LocalBackend:
-    """A GGUF model run by llama.cpp inside this process."""
+    """A GGUF model run by llama.cpp inside this process.
+
+    `draft_strategy` tells the pipeline how to draft with this model: "passes"
+    (`summarize.passes.draft_article`) or "one-pass" (the production prompt).
+    """
 
     def __init__(
         self,
@@ -159,9 +163,11 @@ class LocalBackend:
         name: str | None = None,
         ctx: int | None = None,
         threads: int | None = None,
+        draft_strategy: str = "one-pass",
     ) -> None:
         self.model_path = model_path
         self.model_name = name or model_path.stem
+        self.draft_strategy = draft_strategy
         self.threads = threads or os.cpu_count() or 1
         self.context_tokens: int | None = ctx or DEFAULT_CTX
         if self.context_tokens < 512:
@@ -175,6 +181,9 @@ class LocalBackend:
         return cls(
             model.path,
             name=model.name,
+            # The bundled 0.5B model drafts far better with focused, candidate-constrained
+            # passes (docs/MODELS.md); a model the user brings gets the one-pass prompt.
+            draft_strategy="passes" if model.name == DEFAULT_MODEL.name else "one-pass",
             ctx=getattr(settings, "ctx", None),
             threads=getattr(settings, "threads", None),
         )
