@@ -17,7 +17,8 @@ from summarize.chunking import Chunk, split_text
 from summarize.errors import ContextLengthError, SummarizeError, UnexpectedModelBehavior
 from summarize.grounding import Grounded, ground
 from summarize.ingest import Document
-from summarize.prompts import Prompts
+from summarize.passes import draft_article
+from summarize.prompts import Prompts, as_data
 from summarize.retry import RetryPolicy, call_with_retries
 from summarize.schemas import (
     ArticleSummary,
@@ -32,6 +33,10 @@ from summarize.schemas import (
 
 log = logging.getLogger(__name__)
 
+# How a backend wants its draft made (Backend.draft_strategy, optional): one request for the
+# whole Draft with re-asks, or summarize.passes' candidate-constrained passes.
+ONE_PASS = "one-pass"
+PASSES = "passes"
 CONTEXT_MARGIN = 64
 MIN_CHUNK_TOKENS = 256
 MAX_CONTEXT_LEARNING = 3
@@ -185,6 +190,14 @@ def _extract_part(
     """Draft, ground and repair one chunk; evidence offsets index the full text."""
     text = doc.text[chunk.start : chunk.end]
     part_doc = replace(doc, text=text) if (chunk.start, chunk.end) != (0, len(doc.text)) else doc
+    if getattr(caller.backend, "draft_strategy", ONE_PASS) == PASSES:
+        # Small local models: candidates come from the text and every quote is a sentence
+        # of it, so there is nothing to re-ask or repair.
+        draft, usage = draft_article(part_doc, caller.backend, prompts)
+        caller.meter.add(usage)
+        grounded = ground(draft, text)
+        located = len(grounded.stances) + len(grounded.claims)
+        return _Part(draft, _shifted(grounded, chunk.start), located, 0)
     base = base_messages(part_doc, prompts, caller.schema)
     draft, reply = draft_with_reasks(base, caller, prompts)
     grounded = ground(draft, text)
@@ -193,11 +206,16 @@ def _extract_part(
         repaired = _repair(base, reply, grounded, caller, prompts)
         if repaired is not None:
             _merge_repair(grounded, ground(repaired, text))
-    if chunk.start:
-        grounded.stances = [_shift(x, chunk.start) for x in grounded.stances]
-        grounded.claims = [_shift(x, chunk.start) for x in grounded.claims]
     repaired_count = len(grounded.stances) + len(grounded.claims) - located
-    return _Part(draft, grounded, located, repaired_count)
+    return _Part(draft, _shifted(grounded, chunk.start), located, repaired_count)
+
+
+def _shifted(grounded: Grounded, offset: int) -> Grounded:
+    """Evidence offsets of a chunk moved to index the full text."""
+    if offset:
+        grounded.stances = [_shift(x, offset) for x in grounded.stances]
+        grounded.claims = [_shift(x, offset) for x in grounded.claims]
+    return grounded
 
 
 def _merge_repair(grounded: Grounded, again: Grounded) -> None:
@@ -299,17 +317,9 @@ def base_messages(doc: Document, prompts: Prompts, schema: dict[str, object]) ->
         Message("system", prompts.render("system", schema=json.dumps(schema, ensure_ascii=False))),
         Message(
             "user",
-            prompts.render("article", title=_as_data(doc.title or "(none)"), article=_as_data(doc.text)),
+            prompts.render("article", title=as_data(doc.title or "(none)"), article=as_data(doc.text)),
         ),
     )
-
-
-_DELIMITER = re.compile(r"<(/?)\s*article\s*>", re.I)
-
-
-def _as_data(text: str) -> str:
-    """Defuse article delimiters inside the article so it cannot close its own block."""
-    return _DELIMITER.sub(lambda m: f"<{m.group(1)} article>", text)
 
 
 def draft_with_reasks(base: tuple[Message, ...], caller: _Caller, prompts: Prompts) -> tuple[Draft, str]:

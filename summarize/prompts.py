@@ -8,13 +8,25 @@ that names it.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
 from summarize.errors import PromptError
 
-TEMPLATE_NAMES = ("system", "article", "reask", "repair", "merge")
+TEMPLATE_NAMES = (
+    "system",
+    "article",
+    "reask",
+    "repair",
+    "merge",
+    "pass_system",
+    "pass_article",
+    "pass_actors",
+    "pass_claims",
+    "pass_summary",
+)
 
 
 def default_prompts_dir() -> Path:
@@ -70,3 +82,11 @@ class Prompts:
             ) from None
         except ValueError as exc:
             raise PromptError(f"prompt template {name}.md is malformed ({exc}). Escape $ as $$") from None
+
+
+_DELIMITER = re.compile(r"<(/?)\s*article\s*>", re.I)
+
+
+def as_data(text: str) -> str:
+    """Defuse article delimiters inside an article so it cannot close its own block."""
+    return _DELIMITER.sub(lambda m: f"<{m.group(1)} article>", text)
