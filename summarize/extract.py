@@ -219,11 +219,18 @@ def _shifted(grounded: Grounded, offset: int) -> Grounded:
 
 
 def _merge_repair(grounded: Grounded, again: Grounded) -> None:
-    fixed_stances = {(s.actor, s.topic) for s in again.stances}
-    fixed_claims = {(c.speaker, c.text) for c in again.claims}
-    grounded.stances.extend(again.stances)
-    grounded.claims.extend(again.claims)
-    # An item the repair left out, or could not locate either, stays unlocated.
+    """Add what the repair located; an item it left out or missed again stays unlocated."""
+    have_stances = {(s.actor, s.evidence.start, s.evidence.end) for s in grounded.stances}
+    have_claims = {(c.speaker, c.evidence.start, c.evidence.end) for c in grounded.claims}
+    # A repair reply that repeats items already grounded must not duplicate them.
+    new_stances = [
+        s for s in again.stances if (s.actor, s.evidence.start, s.evidence.end) not in have_stances
+    ]
+    new_claims = [c for c in again.claims if (c.speaker, c.evidence.start, c.evidence.end) not in have_claims]
+    fixed_stances = {(s.actor, s.topic) for s in new_stances}
+    fixed_claims = {(c.speaker, c.text) for c in new_claims}
+    grounded.stances.extend(new_stances)
+    grounded.claims.extend(new_claims)
     grounded.unlocated_stances = [
         s for s in grounded.unlocated_stances if (s.actor, s.topic) not in fixed_stances
     ]
