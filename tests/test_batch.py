@@ -346,10 +346,12 @@ def test_kill_9_twice_then_one_full_run(tmp_path: Path) -> None:
             proc.wait()
         done_before = len(lines(out))
         assert done_before < 16
+        sent_before = len(srv.requests)
         proc = _cli(root, out, srv, "--concurrency", "4")
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
-        assert len(srv.requests) <= 16 + 4  # finished articles were not redone
+        # Finished articles were not redone: the full run asked only for the missing ones.
+        assert len(srv.requests) - sent_before == 16 - done_before
     assert_one_ok_line_each(out, rels)
     for json_file in out.rglob("*.json"):
         json.loads(json_file.read_text(encoding="utf-8"))
@@ -365,7 +367,7 @@ def test_signal_stops_exits_130_and_resumes(tmp_path: Path, sig: signal.Signals)
         sent = time.monotonic()
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=15)
-        assert time.monotonic() - sent < 6
+        assert time.monotonic() - sent < 15  # the bound; a loaded CI machine is slow
         assert proc.returncode == 130, err
         assert "Interrupted:" in err and "Run the same command again to resume." in err
         run_json = json.loads((out / "run.json").read_text())
