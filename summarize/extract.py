@@ -334,11 +334,11 @@ def draft_with_reasks(base: tuple[Message, ...], caller: _Caller, prompts: Promp
     options = caller.options
     messages = base
     max_tokens = options.max_tokens
-    last, problem, cut_off = "", "", False
+    last, problem, cut_off, cut_at = "", "", False, max_tokens
     for _ in range(options.max_reasks + 1):
         completion = caller(messages, max_tokens)
         last = completion.text
-        cut_off = completion.finish_reason == "length"
+        cut_off, cut_at = completion.finish_reason == "length", max_tokens
         if cut_off:
             if max_tokens >= options.max_tokens_cap:
                 break
@@ -359,7 +359,7 @@ def draft_with_reasks(base: tuple[Message, ...], caller: _Caller, prompts: Promp
             )
     if cut_off:
         raise UnexpectedModelBehavior(
-            f"the model's answer was cut off at {max_tokens} tokens. Raise --max-tokens "
+            f"the model's answer was cut off at {cut_at} tokens. Raise --max-tokens "
             "or use a model with a larger output limit",
             last_output=last,
         )

@@ -284,3 +284,16 @@ def test_prompt_over_the_context_is_refused_before_llama_runs(
 
     assert info.value.status == 400
     assert backend._loaded.llama.calls == []
+
+
+def test_grammar_bounds_lists_and_strings() -> None:
+    from summarize.backends.local import MAX_ITEMS, bounded
+    from summarize.schemas import draft_json_schema
+
+    schema = bounded(draft_json_schema())
+    assert schema["properties"]["claims"]["maxItems"] == MAX_ITEMS
+    quote = schema["$defs"]["DraftClaim"]["properties"]["quote"]
+    assert quote["maxLength"] >= 300
+    kind = schema["$defs"]["DraftClaim"]["properties"]["kind"]
+    assert "maxLength" not in kind
+    assert bounded({"type": "string", "maxLength": 5}) == {"type": "string", "maxLength": 5}

@@ -224,7 +224,7 @@ class LocalBackend:
             try:
                 response = self._loaded.llama.create_chat_completion(
                     messages=messages,
-                    response_format={"type": "json_object", "schema": request.schema},
+                    response_format={"type": "json_object", "schema": bounded(request.schema)},
                     max_tokens=request.max_tokens,
                     temperature=request.temperature,
                     # Quotes must be copied verbatim: a repeat penalty pushes the model
@@ -252,3 +252,23 @@ class LocalBackend:
                 requests=1,
             ),
         )
+
+
+# Small models under a grammar can loop: the same alias or claim over and over until the
+# token limit. Bounds in the grammar end a runaway list or string early instead.
+MAX_ITEMS = 16
+MAX_STRING_CHARS = 400
+
+
+def bounded(schema: Any) -> Any:
+    """SCHEMA with maxItems on every array and maxLength on every string that lacks one."""
+    if isinstance(schema, list):
+        return [bounded(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: bounded(v) for k, v in schema.items()}
+    if out.get("type") == "array":
+        out.setdefault("maxItems", MAX_ITEMS)
+    if out.get("type") == "string" and "enum" not in out:
+        out.setdefault("maxLength", MAX_STRING_CHARS)
+    return out
