@@ -35,16 +35,19 @@ MAX_SENTENCES = 10
 SUMMARY_CHARS = 420
 ACTOR_TYPES = ("person", "organization", "country", "group", "other")
 REPORTER = "reporter"
-POSITIONS = ("support", "oppose", "neutral", "mixed")
+# A small model leans to the first option of an enum: make that the least committal one.
+POSITIONS = ("neutral", "support", "oppose", "mixed")
 
 _QUOTE_CHARS = '"\u201c\u201d«»'
 _REPORTING = re.compile(
     r"\b(said|says|say|told|tells|stated|states|added|adds|warned|warns|denied|denies|"
     r"claimed|claims|announced|announces|argued|argues|insisted|insists|accused|accuses|"
     r"urged|urges|believes|believed|according to|asked|asks|called for|described|"
-    r"described|explained|noted|wrote|writes|suggested|predicted|confirmed|acknowledged)\b",
+    r"described|explained|noted|wrote|writes|suggested|predicted|confirmed|acknowledged|"
+    r"called|calls|promised|promises|pledged|vowed|rejected|dismissed|praised|criticised|criticized)\b",
     re.IGNORECASE,
 )
+_PRONOUN_OPENING = re.compile(r"\W*(he|she|they|it)\b", re.IGNORECASE)
 _HEDGES = re.compile(r"\b(allegedly|reportedly|according to|reported|sources say)\b", re.I)
 _WORD = r"[A-Z](?:[\w\u2019'&-]|\.(?=\w))*"
 _NAME = re.compile(
@@ -263,7 +266,7 @@ def _likely_speaker(sentence: str, canonical: dict[str, str], previous: list[str
     ahead = [spot for spot in spots if spot[0] == 0]
     if ahead:
         return [min(ahead)[2]]
-    if re.match(r"\W*(he|she|they|it)\b", sentence, re.I) and previous:
+    if _PRONOUN_OPENING.match(sentence) and previous:
         return previous[:1]
     return [min(spots)[2]] if spots else []
 
@@ -292,7 +295,10 @@ def _claims(
         sentence = text[s.start : s.end]
         here = _mentioned(sentence, canonical)
         rule[key] = next(iter(_likely_speaker(sentence, canonical, previous)), None)
-        options = list(dict.fromkeys([*here, *previous]))
+        # The previous speaker is offered only for a sentence that opens with a pronoun:
+        # "According to the transport authority, ..." must not inherit the last speaker.
+        carried = previous if _PRONOUN_OPENING.match(sentence) else []
+        options = list(dict.fromkeys([*here, *carried]))
         picked = rule[key]
         previous = ([picked] if picked else here) or previous
         properties[key] = {
