@@ -68,3 +68,19 @@ def draft(**overrides: Any) -> dict[str, Any]:
 def draft_json(**overrides: Any) -> str:
     """The draft as the model's reply text."""
     return json.dumps(draft(**overrides), ensure_ascii=False)
+
+
+def make_articles(root: Path, n: int, *, sub: bool = True) -> list[str]:
+    """N small distinct articles, half of them in a subfolder; returns their relative paths."""
+    rels = []
+    for i in range(n):
+        rel = f"sub/art{i:03d}.txt" if sub and i % 2 else f"art{i:03d}.txt"
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f"Council number {i} approves plan\n\nThe council of town {i} approved a plan on Monday. "
+            f"The mayor said the plan number {i} would help commuters.\n",
+            encoding="utf-8",
+        )
+        rels.append(rel)
+    return sorted(rels)

@@ -163,19 +163,24 @@ def test_csv_and_code_pass_with_raw(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
 
 
+def _deny_reading(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Root reads anything: make opening NAME fail as chmod 000 does for anyone else."""
+    real_open = pathlib.Path.open
+
+    def denied(self: Path, *args: Any, **kw: Any) -> Any:
+        if self.name == name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kw)
+
+    monkeypatch.setattr(pathlib.Path, "open", denied)
+
+
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "locked.txt"
     path.write_text(ARTICLE, encoding="utf-8")
     path.chmod(0)
     if os.geteuid() == 0:  # root reads anything: simulate what chmod 000 does to anyone else
-        real_open = pathlib.Path.open
-
-        def denied(self: Path, *args: Any, **kw: Any) -> Any:
-            if self.name == "locked.txt":
-                raise PermissionError(13, "Permission denied", str(self))
-            return real_open(self, *args, **kw)
-
-        monkeypatch.setattr(pathlib.Path, "open", denied)
+        _deny_reading(monkeypatch, "locked.txt")
     result = runner.invoke(app, ["text", str(path)])
     assert_one_error_line(result, "permission denied. Make the file readable")
 
@@ -245,14 +250,7 @@ def test_batch_unreadable_file(
     (root / "locked.txt").write_text(ARTICLE, encoding="utf-8")
     (root / "locked.txt").chmod(0)
     if os.geteuid() == 0:
-        real_open = pathlib.Path.open
-
-        def denied(self: Path, *args: Any, **kw: Any) -> Any:
-            if self.name == "locked.txt":
-                raise PermissionError(13, "Permission denied", str(self))
-            return real_open(self, *args, **kw)
-
-        monkeypatch.setattr(pathlib.Path, "open", denied)
+        _deny_reading(monkeypatch, "locked.txt")
     stats = run_batch(BatchConfig(root=root, outdir=out), Settings(base_url=echo.base_url, model="m"))
     assert (stats.ok, stats.failed) == (1, 1)
     assert "permission denied" in records(out)["locked.txt"]["error"]

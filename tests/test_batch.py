@@ -23,6 +23,7 @@ from summarize.errors import ModelHTTPError
 from summarize.store import ResultLog, output_path, repair_torn_tail
 from summarize.testing import FakeBackend, FakeOpenAIServer, Reply, echo_responder
 from summarize.throttle import Throttle
+from tests.fakes import make_articles
 
 MODEL = "fake-model"
 
@@ -31,22 +32,6 @@ MODEL = "fake-model"
 def echo() -> Iterator[FakeOpenAIServer]:
     with FakeOpenAIServer(responder=echo_responder) as srv:
         yield srv
-
-
-def make_articles(root: Path, n: int, *, sub: bool = True) -> list[str]:
-    """N small distinct articles, half of them in a subfolder; returns their relative paths."""
-    rels = []
-    for i in range(n):
-        rel = f"sub/art{i:03d}.txt" if sub and i % 2 else f"art{i:03d}.txt"
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            f"Council number {i} approves plan\n\nThe council of town {i} approved a plan on Monday. "
-            f"The mayor said the plan number {i} would help commuters.\n",
-            encoding="utf-8",
-        )
-        rels.append(rel)
-    return sorted(rels)
 
 
 def settings(server: FakeOpenAIServer, **kw: Any) -> Settings:

@@ -19,23 +19,9 @@ from pathlib import Path
 import pytest
 
 from summarize.testing import FakeOpenAIServer, echo_responder
+from tests.fakes import make_articles
 
 SEED = int(os.environ.get("SUMMARIZE_KILL_SEED", "7"))
-
-
-def make_articles(root: Path, n: int) -> list[str]:
-    rels = []
-    for i in range(n):
-        rel = f"d{i % 3}/art{i:03d}.txt"
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            f"Harbour story {i}\n\nThe harbour board number {i} met on Monday. "
-            f"Its chair said plan {i} would be ready by spring.\n",
-            encoding="utf-8",
-        )
-        rels.append(rel)
-    return rels
 
 
 def start(root: Path, out: Path, server: FakeOpenAIServer, *extra: str) -> subprocess.Popen[str]:
