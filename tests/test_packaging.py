@@ -1,0 +1,28 @@
+"""An installed wheel must find its prompts: they ship inside the package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from summarize.prompts import TEMPLATE_NAMES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_ships_every_prompt(tmp_path: Path) -> None:
+    pytest.importorskip("hatchling")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+         "-q", "-w", str(tmp_path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (wheel,) = tmp_path.glob("summarize-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in TEMPLATE_NAMES:
+        assert f"summarize/prompts/{name}.md" in names
+    assert "summarize/testing.py" in names
