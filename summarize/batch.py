@@ -182,7 +182,6 @@ class _LazyBackend:
     def __init__(self, settings: Settings, name: str) -> None:
         self.settings = settings
         self.model_name = name
-        self.context_tokens: int | None = None
         self._backend: Backend | None = None
         self._lock = threading.Lock()
 
@@ -192,8 +191,21 @@ class _LazyBackend:
                 from summarize.backends import make_backend
 
                 self._backend = make_backend(self.settings)
-                self.context_tokens = self._backend.context_tokens
             return self._backend
+
+    # The pipeline asks for these only when an article needs a model call, so reading them
+    # may load the model.
+    @property
+    def context_tokens(self) -> int | None:
+        return self.get().context_tokens
+
+    @context_tokens.setter
+    def context_tokens(self, value: int | None) -> None:
+        self.get().context_tokens = value
+
+    @property
+    def draft_strategy(self) -> str:
+        return self.get().draft_strategy
 
     def count_tokens(self, text: str) -> int:
         return self.get().count_tokens(text)

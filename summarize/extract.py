@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from summarize.actors import attach, resolve_actors
-from summarize.backends.base import Backend, Completion, Message, Request
+from summarize.backends.base import PASSES, Backend, Completion, Message, Request
 from summarize.chunking import Chunk, split_text
 from summarize.errors import ContextLengthError, SummarizeError, UnexpectedModelBehavior
 from summarize.grounding import Grounded, ground
@@ -33,10 +33,6 @@ from summarize.schemas import (
 
 log = logging.getLogger(__name__)
 
-# How a backend wants its draft made (Backend.draft_strategy, optional): one request for the
-# whole Draft with re-asks, or summarize.passes' candidate-constrained passes.
-ONE_PASS = "one-pass"
-PASSES = "passes"
 CONTEXT_MARGIN = 64
 MIN_CHUNK_TOKENS = 256
 MAX_CONTEXT_LEARNING = 3
@@ -190,7 +186,7 @@ def _extract_part(
     """Draft, ground and repair one chunk; evidence offsets index the full text."""
     text = doc.text[chunk.start : chunk.end]
     part_doc = replace(doc, text=text) if (chunk.start, chunk.end) != (0, len(doc.text)) else doc
-    if getattr(caller.backend, "draft_strategy", ONE_PASS) == PASSES:
+    if caller.backend.draft_strategy == PASSES:
         # Small local models: candidates come from the text and every quote is a sentence
         # of it, so there is nothing to re-ask or repair.
         draft, usage = draft_article(part_doc, caller.backend, prompts)

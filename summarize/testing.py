@@ -19,16 +19,22 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from summarize.backends.base import Completion, Request
+from summarize.backends.base import ONE_PASS, Completion, Request
 from summarize.schemas import Usage
 
 
 class FakeBackend:
     """A Backend that replays queued replies and records every request."""
 
-    def __init__(self, model_name: str = "fake-model", context_tokens: int | None = None) -> None:
+    def __init__(
+        self,
+        model_name: str = "fake-model",
+        context_tokens: int | None = None,
+        draft_strategy: str = ONE_PASS,
+    ) -> None:
         self.model_name = model_name
         self.context_tokens = context_tokens
+        self.draft_strategy = draft_strategy
         self.queue: deque[Completion | BaseException | Callable[[Request], Completion]] = deque()
         self.requests: list[Request] = []
         self._lock = threading.Lock()

@@ -25,7 +25,6 @@ class Throttle:
     def __init__(self, backend: Backend, ceiling: int, *, floor: int = 1) -> None:
         self.backend = backend
         self.model_name = backend.model_name
-        self.context_tokens = backend.context_tokens
         self.ceiling = max(1, ceiling)
         self.floor = max(1, min(floor, self.ceiling))
         self.limit = self.ceiling
@@ -35,6 +34,22 @@ class Throttle:
         self._generation = 0
         self._successes = 0
         self._cond = threading.Condition()
+
+    # Read through, not copied: the pipeline lowers the context when a model refuses a
+    # prompt, and that must reach the backend every worker shares.
+    @property
+    def context_tokens(self) -> int | None:
+        """The wrapped backend's context window."""
+        return self.backend.context_tokens
+
+    @context_tokens.setter
+    def context_tokens(self, value: int | None) -> None:
+        self.backend.context_tokens = value
+
+    @property
+    def draft_strategy(self) -> str:
+        """The wrapped backend's drafting strategy."""
+        return self.backend.draft_strategy
 
     def count_tokens(self, text: str) -> int:
         """The wrapped backend's count."""

@@ -364,3 +364,12 @@ def test_signal_stops_exits_130_and_resumes(tmp_path: Path, sig: signal.Signals)
         assert proc.returncode == 0, err
         assert f"{done} cached" in err
     assert_one_ok_line_each(out, rels)
+
+
+def test_throttle_reads_strategy_and_context_through_to_the_backend() -> None:
+    backend = FakeBackend(context_tokens=8192, draft_strategy="passes")
+    throttle = Throttle(backend, 4)
+    assert throttle.draft_strategy == "passes"
+    assert throttle.context_tokens == 8192
+    throttle.context_tokens = 4000  # what the pipeline does when a prompt was refused
+    assert backend.context_tokens == 4000

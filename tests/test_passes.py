@@ -30,8 +30,8 @@ def grammar_model(request: Request) -> Completion:
     return Completion(json.dumps(fill(request.schema)), "stop", usage)
 
 
-class PassesBackend(FakeBackend):
-    draft_strategy = "passes"
+def PassesBackend() -> FakeBackend:
+    return FakeBackend(draft_strategy="passes")
 
 
 def test_passes_draft_is_grounded_by_construction() -> None:

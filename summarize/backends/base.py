@@ -12,6 +12,11 @@ from typing import Any, Protocol, runtime_checkable
 
 from summarize.schemas import Usage
 
+# Backend.draft_strategy: the whole Draft in one request, with re-asks and repair; or
+# summarize.passes' candidate-constrained passes, for models too small for the whole schema.
+ONE_PASS = "one-pass"
+PASSES = "passes"
+
 
 @dataclass(frozen=True)
 class Message:
@@ -49,7 +54,12 @@ class Backend(Protocol):
     """Name reported in ArticleSummary.model."""
 
     context_tokens: int | None
-    """Context window in tokens, when known."""
+    """Context window in tokens, when known (the pipeline lowers it when the model refuses)."""
+
+    @property
+    def draft_strategy(self) -> str:
+        """How the pipeline drafts with this model: ONE_PASS or PASSES."""
+        ...
 
     def complete(self, request: Request) -> Completion:
         """Send one request and return the reply."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from summarize.backends.base import Completion, Request
+from summarize.backends.base import ONE_PASS, PASSES, Completion, Request
 from summarize.errors import ContextLengthError, ModelHTTPError, UserError
 from summarize.model_files import DEFAULT_MODEL, resolve_model
 from summarize.schemas import Usage
@@ -163,7 +163,7 @@ class LocalBackend:
         name: str | None = None,
         ctx: int | None = None,
         threads: int | None = None,
-        draft_strategy: str = "one-pass",
+        draft_strategy: str = ONE_PASS,
     ) -> None:
         self.model_path = model_path
         self.model_name = name or model_path.stem
@@ -183,7 +183,7 @@ class LocalBackend:
             name=model.name,
             # The bundled 0.5B model drafts far better with focused, candidate-constrained
             # passes (docs/MODELS.md); a model the user brings gets the one-pass prompt.
-            draft_strategy="passes" if model.name == DEFAULT_MODEL.name else "one-pass",
+            draft_strategy=PASSES if model.name == DEFAULT_MODEL.name else ONE_PASS,
             ctx=getattr(settings, "ctx", None),
             threads=getattr(settings, "threads", None),
         )

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from summarize.backends.base import Completion, Request
+from summarize.backends.base import ONE_PASS, Completion, Request
 from summarize.config import Settings
 from summarize.errors import (
     ContextLengthError,
@@ -66,6 +66,7 @@ class OpenAICompatBackend:
         self._use_max_completion_tokens = False
         self._lock = threading.Lock()
         self.context_tokens: int | None = context_tokens
+        self.draft_strategy = ONE_PASS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAICompatBackend:
