@@ -505,23 +505,21 @@ class Planned:
 def plan(config: BatchConfig, settings: Settings) -> Iterator[Planned]:
     """What a run would send, article by article, without calling or loading any model.
 
-    Prompt tokens are estimated at four characters a token over the rendered messages.
+    Prompt tokens are estimated like the endpoint backend does, over the rendered messages.
     """
+    from summarize.backends.openai_compat import CHARS_PER_TOKEN
     from summarize.extract import base_messages
     from summarize.ingest import load_document
     from summarize.prompts import Prompts
     from summarize.schemas import draft_json_schema
-    from summarize.store import read_records
+    from summarize.store import note_done, read_records
 
     prompts = Prompts.load(settings.prompts_dir)
     model = model_name(settings)
     schema = draft_json_schema()
     done: dict[str, str] = {}
     for record in read_records(config.out / RESULTS):
-        if record.get("status") == "ok" and record.get("key"):
-            done[str(record["path"])] = str(record["key"])
-        else:
-            done.pop(str(record.get("path")), None)
+        note_done(done, record)
     for item in articles(config):
         if item.problem:
             yield Planned(item.rel, 0, 0, False, item.problem)
@@ -534,7 +532,8 @@ def plan(config: BatchConfig, settings: Settings) -> Iterator[Planned]:
             continue
         chars = sum(len(m.content) for m in base_messages(doc, prompts, schema))
         key = cache_key(doc.text, model, prompts.fingerprint)
-        yield Planned(item.rel, len(doc.text), chars // 4 + 1, not config.force and done.get(item.rel) == key)
+        tokens = chars // CHARS_PER_TOKEN + 1
+        yield Planned(item.rel, len(doc.text), tokens, not config.force and done.get(item.rel) == key)
 
 
 def count_articles(config: BatchConfig) -> int | None:

@@ -43,6 +43,15 @@ def output_path(outdir: Path, rel: str) -> Path:
     return Path(target)
 
 
+def note_done(done: dict[str, str], record: dict[str, Any]) -> None:
+    """Fold one results.jsonl line into DONE (path -> key of articles whose latest line is ok)."""
+    path = str(record.get("path"))
+    if record.get("status") == "ok" and record.get("key"):
+        done[path] = str(record["key"])
+    else:
+        done.pop(path, None)
+
+
 @dataclass
 class Index:
     """What earlier runs left in results.jsonl: the key of every article that succeeded."""
@@ -80,13 +89,9 @@ class ResultLog:
             ) from None
         index = Index(repaired_bytes=repair_torn_tail(self.path))
         for record in read_records(self.path):
-            path = str(record.get("path"))
             index.lines += 1
-            self.paths.add(path)
-            if record.get("status") == "ok" and record.get("key"):
-                index.done[path] = str(record["key"])
-            else:
-                index.done.pop(path, None)
+            self.paths.add(str(record.get("path")))
+            note_done(index.done, record)
         index.paths = len(self.paths)
         self.lines = index.lines
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
