@@ -15,11 +15,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import re
 import statistics
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,25 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-_TOKEN = re.compile(r"\w+")
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens."""
-    return _TOKEN.findall(text.lower())
-
-
-def token_f1(predicted: str, gold: str) -> float:
-    """F1 of the multiset overlap of word tokens (1.0 when both are empty)."""
-    p, g = Counter(tokens(predicted)), Counter(tokens(gold))
-    if not p and not g:
-        return 1.0
-    overlap = sum((p & g).values())
-    if overlap == 0:
-        return 0.0
-    precision = overlap / sum(p.values())
-    recall = overlap / sum(g.values())
-    return 2 * precision * recall / (precision + recall)
+from summarize.evaluate import token_f1
 
 
 @dataclass(frozen=True)

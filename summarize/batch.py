@@ -118,7 +118,8 @@ class Stats:
 
     @property
     def retries(self) -> int:
-        """Requests beyond one per summarized article: transport retries, re-asks, repairs."""
+        """Requests beyond one per summarized article: transport retries, re-asks, repairs, and
+        the extra passes of the bundled local model (three requests an article)."""
         return max(0, self.usage.requests - self.ok - self.failed_with_requests)
 
     @property

@@ -228,8 +228,10 @@ def tokens(text: str) -> list[str]:
 
 
 def token_f1(a: str, b: str) -> float:
-    """Bag-of-tokens F1 of two strings."""
+    """Bag-of-tokens F1 of two strings (1.0 when both have no tokens)."""
     ta, tb = Counter(tokens(a)), Counter(tokens(b))
+    if not ta and not tb:
+        return 1.0
     common = sum((ta & tb).values())
     if not common:
         return 0.0

@@ -99,7 +99,7 @@ def summary_lines(stats: Stats, config: BatchConfig) -> list[str]:
         f"Done in {stats.seconds:.1f} s: {stats.ok} ok, {stats.failed} failed, "
         f"{stats.cached} cached (skipped), {stats.not_started} not started.",
         f"Tokens: {u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion; "
-        f"{u.requests:,} requests ({stats.retries:,} retries and re-asks)"
+        f"{u.requests:,} requests ({stats.retries:,} beyond one per article: retries, re-asks, passes)"
         + (f"; {stats.rate_limited} rate-limited" if stats.rate_limited else "")
         + ".",
     ]
