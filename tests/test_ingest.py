@@ -304,3 +304,14 @@ def test_html_title_loses_the_site_name_suffix() -> None:
     )
     doc = parse_document(page.encode(), "p.html")
     assert (doc.title, doc.site) == ("Floods close the old bridge", "Valley News")
+
+
+def test_html_article_with_a_code_listing_is_not_refused_as_code() -> None:
+    code = "\n".join(f"def step_{i}(x):\n    return x + {i}" for i in range(30))
+    page = (
+        "<html><head><title>Kernel news</title></head><body><article><h1>Kernel news</h1>"
+        "<p>The kernel developers merged a new scheduler this week, the maintainer said.</p>"
+        f"<pre>{code}</pre></article></body></html>"
+    ).encode()
+    doc = parse_document(page, "news.html")
+    assert "new scheduler" in doc.text
