@@ -468,8 +468,12 @@ def _write_run_json(config: BatchConfig, stats: Stats, model: str, started: str)
     summary = {
         "started": started,
         "seconds": stats.seconds,
-        "dir": str(config.root),
+        # Absolute, with the ingestion options: `summarize report` and `export` re-read the
+        # articles from here to recover the exact text the evidence offsets index into.
+        "dir": str(config.root.resolve()),
         "outdir": str(config.out),
+        "raw": config.raw,
+        "max_bytes": config.max_bytes,
         "model": model,
         "schema_version": SCHEMA_VERSION,
         "concurrency": config.concurrency,
