@@ -13,12 +13,15 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
 
 # Cheap (standard library only); needed at run time to resolve the commands' annotations.
 from summarize.config import Settings
+
+if TYPE_CHECKING:
+    from summarize.schemas import ArticleSummary
 
 app = typer.Typer(
     add_completion=False,
@@ -33,6 +36,7 @@ app = typer.Typer(
 class Format(str, Enum):
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 class ModeChoice(str, Enum):
@@ -191,7 +195,9 @@ def _write(text: str, output: Path | None) -> None:
 def file_cmd(
     path: Annotated[str, typer.Argument(help="Article file (.txt, .md, .html, .htm), or - for stdin.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here, not stdout.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="json or markdown.")] = Format.json,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="json, markdown, or html (the report of one article).")
+    ] = Format.json,
     raw: Raw = False,
     max_bytes: MaxBytes = _MAX_BYTES,
     verbose: Verbose = False,
@@ -204,6 +210,7 @@ def file_cmd(
     Examples:
       summarize file article.txt                      # embedded local model, offline
       summarize file page.html --format markdown
+      summarize file page.html --format html -o page.report.html
       OPENAI_API_KEY=sk-... summarize file article.txt --model gpt-4o-mini
       summarize file article.txt --base-url http://localhost:11434/v1 --model llama3.1
     """
@@ -214,7 +221,6 @@ def file_cmd(
         from summarize.extract import summarize_document
         from summarize.ingest import load_document
         from summarize.prompts import Prompts
-        from summarize.render import to_json, to_markdown
 
         resolved = settings()
         doc = load_document(path, raw=raw, max_bytes=max_bytes)
@@ -224,9 +230,19 @@ def file_cmd(
         result = summarize_document(
             doc, make_backend(resolved), prompts=prompts, options=options_from(resolved)
         )
-        _write(to_markdown(result) if fmt is Format.markdown else to_json(result), output)
+        _write(_rendered(result, fmt, doc.text), output)
     except Exception as exc:  # the edge: every failure becomes one line
         _fail(exc, verbose)
+
+
+def _rendered(result: ArticleSummary, fmt: Format, text: str) -> str:
+    if fmt is Format.html:
+        from summarize.output.report import article_report
+
+        return article_report(result, text)
+    from summarize.render import to_json, to_markdown
+
+    return to_markdown(result) if fmt is Format.markdown else to_json(result)
 
 
 @app.command("text")
@@ -424,3 +440,83 @@ def eval_cmd(
         typer.echo(report.table())
     except Exception as exc:
         _fail(exc, verbose)
+
+
+# --- looking at the results: SQLite and the HTML report (docs/REPORT.md) ----------------------
+
+BatchOut = Annotated[
+    Path,
+    typer.Argument(
+        help="Output folder of `summarize batch` (holds results.jsonl).",
+        metavar="OUTDIR",
+        file_okay=False,
+        exists=True,
+    ),
+]
+ArticlesDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--articles",
+        help="Folder of the articles, when they moved since the batch [run.json's dir].",
+        file_okay=False,
+    ),
+]
+
+
+@app.command("export")
+def export_cmd(
+    outdir: BatchOut,
+    sqlite: Annotated[
+        Path, typer.Option("--sqlite", help="SQLite database to create or update.", metavar="DB")
+    ],
+    articles: ArticlesDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Write a batch's results to a SQLite database that Datasette opens; rerun to update it.
+
+    Tables articles, actors (one row per actor across articles), topics, mentions, claims,
+    stances, dropped, with foreign keys and full-text search. Only changed articles are
+    rewritten. See docs/REPORT.md.
+
+    \b
+    Examples:
+      summarize export digests/ --sqlite news.db
+      datasette news.db
+    """
+    _setup_logging(verbose)
+    try:
+        from summarize.output.sqlite import export
+
+        stats = export(outdir, sqlite, articles_dir=articles)
+    except Exception as exc:
+        _fail(exc, verbose)
+    typer.echo(stats.describe(sqlite), err=True)
+
+
+@app.command("report")
+def report_cmd(
+    outdir: BatchOut,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="HTML file [default: OUTDIR/report.html].")
+    ] = None,
+    articles: ArticlesDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Write one self-contained HTML report of a batch: actors, stances, claims, highlighted texts.
+
+    Opens offline in any browser; nothing is loaded from the network. See docs/REPORT.md.
+
+    \b
+    Examples:
+      summarize report digests/ -o report.html
+      summarize report digests/ --articles moved/articles/
+    """
+    _setup_logging(verbose)
+    try:
+        from summarize.output.report import write_report
+
+        target = output or outdir / "report.html"
+        stats = write_report(outdir, target, articles_dir=articles)
+    except Exception as exc:
+        _fail(exc, verbose)
+    typer.echo(stats.describe(target), err=True)

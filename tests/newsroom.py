@@ -132,29 +132,44 @@ DRAFTS: dict[str, dict[str, Any]] = {
         "stances": [
             _stance("Vladimir Putin", "new European sanctions", "oppose", "hurt Europe more than Russia"),
             _stance(
-                "Josep Borrell", "sanctions on Russia", "support", "a necessary answer to the invasion of Ukraine"
+                "Josep Borrell",
+                "sanctions on Russia",
+                "support",
+                "a necessary answer to the invasion of Ukraine",
             ),
-            _stance("European Union", "the sanctions against Russia", "support", "agreed the package last week"),
-            _stance("Vladimir Putin", "gas supplies", "oppose", "Putin threatened to cut gas supplies to Europe"),
+            _stance(
+                "European Union", "the sanctions against Russia", "support", "agreed the package last week"
+            ),
+            _stance(
+                "Vladimir Putin", "gas supplies", "oppose", "Putin threatened to cut gas supplies to Europe"
+            ),
         ],
         "claims": [
             _claim(
-                "Vladimir Putin", "New sanctions will hurt Europe more than Russia.",
-                'new European sanctions would "hurt Europe more than Russia"', cue="warned",
+                "Vladimir Putin",
+                "New sanctions will hurt Europe more than Russia.",
+                'new European sanctions would "hurt Europe more than Russia"',
+                cue="warned",
             ),
             _claim(
-                "Vladimir Putin", "The measures are economic aggression.",
-                'Mr Putin said the measures were "economic aggression"', kind="direct_quote",
+                "Vladimir Putin",
+                "The measures are economic aggression.",
+                'Mr Putin said the measures were "economic aggression"',
+                kind="direct_quote",
             ),
             _claim(
-                None, "Analysts expect further measures.",
-                "Analysts reportedly expect further measures before the summer", cue=None, hedged=True,
+                None,
+                "Analysts expect further measures.",
+                "Analysts reportedly expect further measures before the summer",
+                cue=None,
+                hedged=True,
                 kind="reporter_assertion",
             ),
         ],
     },
     "find new markets": {
-        "summary": "President Putin said Russia would find new markets; the Kremlin called the sanctions illegal.",
+        "summary": "President Putin said Russia would find new markets; "
+        "the Kremlin called the sanctions illegal.",
         "actors": [
             _actor("President Putin", "person", None, "Putin"),
             _actor("Dmitry Peskov", "person", "Kremlin spokesman", "Peskov"),
@@ -164,13 +179,23 @@ DRAFTS: dict[str, dict[str, Any]] = {
         "stances": [
             _stance("Dmitry Peskov", "Russia sanctions", "oppose", "illegal under international law"),
             _stance("President Putin", "NATO expansion", "oppose", "Putin also criticised NATO", "NATO"),
-            _stance("EU", "sanctions on Russia", "neutral", "The EU said it would review the measures in June"),
+            _stance(
+                "EU", "sanctions on Russia", "neutral", "The EU said it would review the measures in June"
+            ),
         ],
         "claims": [
-            _claim("President Putin", "Russia will find new markets for its oil.",
-                   'Russia would "find new markets" for its oil and gas', cue="told"),
-            _claim("Dmitry Peskov", "The sanctions are illegal.",
-                   'Peskov said the sanctions were "illegal under international law"', kind="direct_quote"),
+            _claim(
+                "President Putin",
+                "Russia will find new markets for its oil.",
+                'Russia would "find new markets" for its oil and gas',
+                cue="told",
+            ),
+            _claim(
+                "Dmitry Peskov",
+                "The sanctions are illegal.",
+                'Peskov said the sanctions were "illegal under international law"',
+                kind="direct_quote",
+            ),
         ],
     },
     "fails working families": {
@@ -181,15 +206,28 @@ DRAFTS: dict[str, dict[str, Any]] = {
         ],
         "stances": [
             _stance("John Smith", "the budget", "oppose", "fails working families"),
-            _stance("John Smith", "a windfall tax on energy companies", "support",
-                    "Smith called for a windfall tax on energy companies"),
+            _stance(
+                "John Smith",
+                "a windfall tax on energy companies",
+                "support",
+                "Smith called for a windfall tax on energy companies",
+            ),
             _stance("Rachel Reeves", "the budget", "support", "fully funded"),
         ],
         "claims": [
-            _claim("John Smith", "The budget fails working families.",
-                   'John Smith said the budget "fails working families"', kind="direct_quote"),
-            _claim("Rachel Reeves", "The plan is fully funded.",
-                   'saying the plan was "fully funded"', cue="saying", kind="direct_quote"),
+            _claim(
+                "John Smith",
+                "The budget fails working families.",
+                'John Smith said the budget "fails working families"',
+                kind="direct_quote",
+            ),
+            _claim(
+                "Rachel Reeves",
+                "The plan is fully funded.",
+                'saying the plan was "fully funded"',
+                cue="saying",
+                kind="direct_quote",
+            ),
         ],
     },
     "speaking to reporters outside Parliament": {
@@ -200,44 +238,72 @@ DRAFTS: dict[str, dict[str, Any]] = {
             _stance("Chancellor Reeves", "budgets", "support", "she would not change course"),
         ],
         "claims": [
-            _claim("Smith", "The budget was a mistake.", 'repeated that the budget was "a mistake"',
-                   cue="repeated"),
+            _claim(
+                "Smith",
+                "The budget was a mistake.",
+                'repeated that the budget was "a mistake"',
+                cue="repeated",
+            ),
             _claim("Chancellor Reeves", "Growth will follow.", "growth would follow"),
         ],
     },
     "serious flooding risks": {
         "summary": "A study led by Dr Jane Smith finds sea levels rising faster than expected.",
-        "actors": [_actor("Jane Smith", "person", "climate scientist", "Dr Jane Smith", "Smith"),
-                   _actor("Norport University", "organization")],
-        "stances": [_stance("Jane Smith", "climate action", "support", "Smith urged governments to act quickly")],
+        "actors": [
+            _actor("Jane Smith", "person", "climate scientist", "Dr Jane Smith", "Smith"),
+            _actor("Norport University", "organization"),
+        ],
+        "stances": [
+            _stance("Jane Smith", "climate action", "support", "Smith urged governments to act quickly")
+        ],
         "claims": [
-            _claim("Jane Smith", "Sea levels are rising faster than expected.",
-                   "sea levels were rising faster than expected"),
+            _claim(
+                "Jane Smith",
+                "Sea levels are rising faster than expected.",
+                "sea levels were rising faster than expected",
+            ),
         ],
     },
     "notice board": {
         "summary": f"<script>{PWN}</script> The council met; residents wrote markup on the notice board.",
         "actors": [
-            _actor("Mallory <b>Bold</b>", "person", "<i>clerk</i>", f"<img src=x onerror=\"{PWN}\">"),
+            _actor("Mallory <b>Bold</b>", "person", "<i>clerk</i>", f'<img src=x onerror="{PWN}">'),
             _actor("The council", "organization"),
+            _actor("Robert'); DROP TABLE claims;--", "person"),
         ],
         "stances": [
-            _stance("Mallory <b>Bold</b>", f"<script>{PWN}</script> notice board", "support",
-                    '"broke nothing at all"'),
+            _stance(
+                "Mallory <b>Bold</b>",
+                f"<script>{PWN}</script> notice board",
+                "support",
+                '"broke nothing at all"',
+            ),
         ],
         "claims": [
-            _claim(None, f"A resident wrote <script>{PWN}</script>.",
-                   f"A resident had written <script>{PWN}</script> on the agenda", kind="reporter_assertion",
-                   cue=None),
-            _claim(None, "A resident posted an image tag and a javascript: link.",
-                   f'<img src=x onerror="{PWN}"> and a link <a href="javascript:{PWN}">click me</a>',
-                   kind="reporter_assertion", cue=None),
-            _claim("Mallory <b>Bold</b>", "</textarea> broke nothing.",
-                   "Someone typed </textarea></script><!-- and ]]> into the web form", kind="indirect",
-                   cue="according to"),
+            _claim(
+                None,
+                f"A resident wrote <script>{PWN}</script>.",
+                f"A resident had written <script>{PWN}</script> on the agenda",
+                kind="reporter_assertion",
+                cue=None,
+            ),
+            _claim(
+                None,
+                "A resident posted an image tag and a javascript: link.",
+                f'<img src=x onerror="{PWN}"> and a link <a href="javascript:{PWN}">click me</a>',
+                kind="reporter_assertion",
+                cue=None,
+            ),
+            _claim(
+                "Mallory <b>Bold</b>",
+                "</textarea> broke nothing.",
+                "Someone typed </textarea></script><!-- and ]]> into the web form",
+                kind="indirect",
+                cue="according to",
+            ),
         ],
     },
-}  # fmt: skip
+}
 FAILING = "failed to agree on anything"
 
 

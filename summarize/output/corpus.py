@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -169,3 +169,15 @@ def iso_day(value: str | None) -> str | None:
         return parsedate_to_datetime(value).date().isoformat()
     except (TypeError, ValueError, IndexError):
         return None
+
+
+def missing_note(failed: int, without_text: Sequence[str]) -> str:
+    """What an export or a report leaves out, and what to do about it ('' when nothing)."""
+    note = f" {failed} failed article(s) left out: rerun the batch to retry them." if failed else ""
+    if without_text:
+        some = ", ".join(without_text[:3]) + (", ..." if len(without_text) > 3 else "")
+        note += (
+            f" No text for {len(without_text)} article(s) ({some}): the source files moved or changed "
+            "since the batch; pass --articles DIR."
+        )
+    return note

@@ -89,9 +89,7 @@ def entries_of(summaries: Sequence[ArticleSummary]) -> list[Entry]:
         known = {a.name for a in summary.actors}
         for a in summary.actors:
             out.append(Entry(i, a.name, a.type, tuple(a.aliases), a.role))
-        used = [c.speaker for c in summary.claims] + [
-            n for s in summary.stances for n in (s.actor, s.target)
-        ]
+        used = [c.speaker for c in summary.claims] + [n for s in summary.stances for n in (s.actor, s.target)]
         for name in dict.fromkeys(n for n in used if n is not None and not is_reporter(n)):
             if name not in known:
                 out.append(Entry(i, name, "other"))

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from summarize.fsio import atomic_write_text
-from summarize.output.corpus import Article, Text, iso_day, read_batch
+from summarize.output.corpus import Article, Text, iso_day, missing_note, read_batch
 from summarize.output.crossref import Resolution, resolve
 from summarize.output.topics import Topics, group_topics, topic_of
 from summarize.schemas import ArticleSummary, Dropped, Evidence
@@ -59,6 +59,13 @@ class ReportStats:
     topics: int
     failed: int
     bytes: int
+    without_text_paths: tuple[str, ...] = ()
+
+    def describe(self, path: Path) -> str:
+        """One line for people: what the report holds, and what is missing."""
+        size = f"{self.bytes / 1_000_000:.1f} MB" if self.bytes >= 100_000 else f"{self.bytes / 1000:.0f} kB"
+        line = f"{path}: {self.articles} articles, {self.actors} actors, {self.topics} topics, {size}."
+        return line + missing_note(self.failed, self.without_text_paths)
 
 
 @dataclass(frozen=True)
@@ -77,13 +84,15 @@ def write_report(outdir: Path, output: Path, *, articles_dir: Path | None = None
     meta = {"source": str(outdir), "failed": batch.failed, "unreadable": batch.unreadable}
     rendered = render(pairs, meta)
     atomic_write_text(output, rendered.html)
+    missing = tuple(a.path for a, t in pairs if t.text is None)
     return ReportStats(
         articles=len(pairs),
-        without_text=sum(t.text is None for _, t in pairs),
+        without_text=len(missing),
         actors=rendered.actors,
         topics=rendered.topics,
         failed=batch.failed,
         bytes=len(rendered.html.encode("utf-8")),
+        without_text_paths=missing,
     )
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import sqlite_utils
 
 from summarize.errors import UserError
-from summarize.output.corpus import Article, Batch, Text, iso_day, read_batch
+from summarize.output.corpus import Article, Batch, Text, iso_day, missing_note, read_batch
 from summarize.output.crossref import Resolution, resolve
 from summarize.output.topics import Topics, group_topics, topic_of
 
@@ -97,6 +97,16 @@ class ExportStats:
     failed: int = 0
     """Articles of the batch that failed: they have no row."""
 
+    def describe(self, db_path: Path) -> str:
+        """One line for people: what changed, and what is missing."""
+        total = self.added + self.updated + self.unchanged
+        line = (
+            f"{db_path}: {total} articles ({self.added} added, {self.updated} updated, "
+            f"{self.removed} removed, {self.unchanged} unchanged), "
+            f"{self.actors} actors, {self.topics} topics."
+        )
+        return line + missing_note(self.failed, self.without_text)
+
 
 def export(outdir: Path, db_path: Path, *, articles_dir: Path | None = None) -> ExportStats:
     """Create or update DB_PATH from the batch in OUTDIR (see the module docstring)."""
@@ -126,25 +136,27 @@ def _prepare(db: sqlite_utils.Database, db_path: Path, outdir: Path) -> None:
     if names and INFO not in names:
         raise UserError(f"{db_path} already holds other tables. Pass a new file for the export")
     if INFO in names:
-        info = {row["key"]: row["value"] for row in db[INFO].rows}
+        info = {row["key"]: row["value"] for row in db.table(INFO).rows}
         if info.get("source") != source:
             raise UserError(
                 f"the database holds the export of {info.get('source')}, not {source}. "
                 "Pass a new --sqlite file for this folder"
             )
         return
-    db[INFO].create({"key": str, "value": str}, pk="key")
-    db[INFO].insert_all([{"key": "schema_version", "value": SCHEMA_VERSION}, {"key": "source", "value": source}])
+    db.table(INFO).create({"key": str, "value": str}, pk="key")
+    db.table(INFO).insert_all(
+        [{"key": "schema_version", "value": SCHEMA_VERSION}, {"key": "source", "value": source}]
+    )
     for name, columns in TABLES.items():
-        db[name].create(
+        db.table(name).create(
             columns, pk="id", not_null=NOT_NULL[name], foreign_keys=FOREIGN_KEYS.get(name, [])
         )
-    db["articles"].create_index(["path"], unique=True)
-    db["actors"].create_index(["key"], unique=True)
-    db["topics"].create_index(["key"], unique=True)
+    db.table("articles").create_index(["path"], unique=True)
+    db.table("actors").create_index(["key"], unique=True)
+    db.table("topics").create_index(["key"], unique=True)
     db.index_foreign_keys()
-    for name, columns in FTS.items():
-        db[name].enable_fts(columns, create_triggers=True, tokenize="porter")
+    for name, searched in FTS.items():
+        db.table(name).enable_fts(searched, create_triggers=True, tokenize="porter")
 
 
 def _json(value: object) -> str:
@@ -168,9 +180,8 @@ class _Writer:
     def run(self) -> ExportStats:
         self._sync("actors", self._actor_rows())
         self._sync("topics", self._topic_rows())
-        known = {
-            r["path"]: r for r in self.db.query("SELECT id, path, sha256, result_sha256, text_status FROM articles")
-        }
+        sql = "SELECT id, path, sha256, result_sha256, text_status FROM articles"
+        known = {r["path"]: r for r in self.db.query(sql)}
         next_id = max((r["id"] for r in known.values()), default=0) + 1
         for n, article in enumerate(self.batch.articles):
             row = known.pop(article.path, None)
@@ -178,7 +189,10 @@ class _Writer:
                 self._write_article(n, article, next_id)
                 next_id += 1
                 self.stats.added += 1
-            elif (row["sha256"], row["result_sha256"]) != (article.summary.source.sha256, result_sha256(article)):
+            elif (row["sha256"], row["result_sha256"]) != (
+                article.summary.source.sha256,
+                result_sha256(article),
+            ):
                 self._write_article(n, article, row["id"])
                 self.stats.updated += 1
             else:
@@ -225,10 +239,10 @@ class _Writer:
 
     def _sync(self, table: str, rows: list[dict[str, Any]]) -> None:
         """Upsert the rows that differ from what the table holds; identical rows are not touched."""
-        have = {r["id"]: r for r in self.db[table].rows}
+        have = {r["id"]: r for r in self.db.table(table).rows}
         changed = [r for r in rows if have.get(r["id"]) != r]
         if changed:
-            self.db[table].upsert_all(changed, pk="id")
+            self.db.table(table).upsert_all(changed, pk="id")
 
     def _delete_stale(self, table: str, keep: set[int]) -> None:
         stale = [r["id"] for r in self.db.query(f"SELECT id FROM [{table}]") if r["id"] not in keep]
@@ -239,10 +253,10 @@ class _Writer:
         if text.text is None:
             self.stats.without_text.append(article.path)
         self._delete_children(article_id)
-        self.db["articles"].upsert(_article_row(article, article_id, text), pk="id")
+        self.db.table("articles").upsert(_article_row(article, article_id, text), pk="id")
         for table, rows in _child_rows(n, article, article_id, self).items():
             if rows:
-                self.db[table].insert_all(rows)
+                self.db.table(table).insert_all(rows)
 
     def _retry_text(self, article: Article, row: dict[str, Any]) -> None:
         """An unchanged article whose text was missing: the sources may be back (--articles)."""
@@ -252,7 +266,7 @@ class _Writer:
         if text.text is None:
             self.stats.without_text.append(article.path)
         if text.status != row["text_status"]:
-            self.db["articles"].update(row["id"], {"text": text.text, "text_status": text.status})
+            self.db.table("articles").update(row["id"], {"text": text.text, "text_status": text.status})
 
     def _delete_children(self, article_id: int) -> None:
         for table in CHILDREN:
@@ -266,7 +280,9 @@ class _Writer:
         i = self.res.actor_of(n, name)
         return None if i is None else self.actor_ids[self.res.actors[i].key]
 
-    def topic_id(self, wording: str) -> int:
+    def topic_id(self, wording: str | None) -> int | None:
+        if wording is None:
+            return None
         return self.topic_ids[self.topics.topics[topic_of(self.topics, wording)].key]
 
     def _repoint_unchanged(self) -> None:

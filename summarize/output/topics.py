@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
-_FUNCTION_WORDS = frozenset(
-    """a an the of on in for to and or with by at from about over against into onto upon
-    its it their his her our your my this that these those as is be being been
-    whether""".split()
-)
-_MODIFIERS = frozenset("new proposed planned possible further current latest recent controversial".split())
+_FUNCTION = """a an the of on in for to and or with by at from about over against into onto upon
+    its it their his her our your my this that these those as is be being been whether"""
+_FUNCTION_WORDS = frozenset(_FUNCTION.split())
+# Words that qualify a topic without changing the issue it names.
+_MODIFYING = "new proposed planned possible further current latest recent controversial"
+_MODIFIERS = frozenset(_MODIFYING.split())
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _MAX_SUBSET_WORDS = 8
 
