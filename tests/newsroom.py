@@ -83,7 +83,7 @@ The study, published on Thursday, found that coastal cities face "serious floodi
 decades. Smith urged governments to act quickly.
 """,
     HOSTILE_PATH: f"""---
-title: <script>{PWN}</script> Council meeting
+title: <script>{PWN}</script> Council meeting {{{{data}}}}
 site: <b>Evil</b> Gazette
 date: 2024-03-08
 ---

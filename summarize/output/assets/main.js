@@ -164,12 +164,11 @@ function start() {
   header();
   wireFilters();
   for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => show(tab.dataset.view));
-  $("main").previousElementSibling.addEventListener("keydown", tabKeys);
+  document.querySelector("[role=tablist]").addEventListener("keydown", tabKeys);
   $("drawer-close").addEventListener("click", closeDrawer);
   $("help-button").addEventListener("click", () => toggleHelp(true));
   $("help-close").addEventListener("click", () => toggleHelp(false));
   document.addEventListener("keydown", globalKeys);
-  window.addEventListener("scroll", hideTip, { passive: true });
   if (ARTICLES.length === 1) {
     ui.view = "articles";
     ui.article = 0;
