@@ -161,8 +161,8 @@ def test_second_batch_run_updates_only_changed_articles(tmp_path: Path) -> None:
     room = newsroom(tmp_path)
     path = tmp_path / "news.db"
     export(room.outdir, path)
-    keep = rows(path, "SELECT c.id, c.text FROM claims c JOIN articles a ON a.id = c.article_id WHERE a.path = ?",
-                "uk/labour-smith.md")  # fmt: skip
+    of_article = "SELECT c.id, c.text FROM claims c JOIN articles a ON a.id = c.article_id WHERE a.path = ?"
+    keep = rows(path, of_article, "uk/labour-smith.md")
     ids = {r["path"]: r["id"] for r in rows(path, "SELECT id, path FROM articles")}
     # One article's text changes; a new article names Vladimir Putin again.
     changed = ARTICLES["uk/budget-reaction.md"].replace("a mistake", "a grave mistake")
@@ -173,8 +173,7 @@ def test_second_batch_run_updates_only_changed_articles(tmp_path: Path) -> None:
     room.run()
     stats = export(room.outdir, path)
     assert (stats.added, stats.updated, stats.unchanged, stats.removed) == (1, 1, 5, 0)
-    assert rows(path, "SELECT c.id, c.text FROM claims c JOIN articles a ON a.id = c.article_id WHERE a.path = ?",
-                "uk/labour-smith.md") == keep  # fmt: skip
+    assert rows(path, of_article, "uk/labour-smith.md") == keep
     assert {
         r["path"]: r["id"] for r in rows(path, "SELECT id, path FROM articles") if r["path"] in ids
     } == ids
@@ -183,7 +182,10 @@ def test_second_batch_run_updates_only_changed_articles(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.db"
     export(room.outdir, fresh)
     assert table_counts(path) == table_counts(fresh)
-    query = "SELECT a.path, c.speaker, c.text, c.quote, s.name AS actor FROM claims c JOIN articles a ON a.id = c.article_id LEFT JOIN actors s ON s.id = c.speaker_id ORDER BY 1, 4"
+    query = (
+        "SELECT a.path, c.speaker, c.text, c.quote, s.name AS actor FROM claims c "
+        "JOIN articles a ON a.id = c.article_id LEFT JOIN actors s ON s.id = c.speaker_id ORDER BY 1, 4"
+    )
     assert rows(path, query) == rows(fresh, query)
     before = file_hash(path)  # and one more export is again a no-op
 
