@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Name rules of the single-article resolver, shared so both resolvers agree on what a
 # name, a title and a short form are.
@@ -31,8 +32,8 @@ from summarize.actors import (
     _key,
     _short_form_of,
     _split_title,
-    is_reporter,
 )
+from summarize.actors import is_reporter as _is_reporter
 from summarize.schemas import ActorType, ArticleSummary
 
 _SPECIFICITY: dict[str, int] = {"other": 0, "group": 1, "organization": 2, "country": 3, "person": 4}
@@ -97,11 +98,28 @@ def entries_of(summaries: Sequence[ArticleSummary]) -> list[Entry]:
     return out
 
 
+# The same names recur in thousands of articles: every name rule is computed once per name.
+_CACHE = 1 << 16
+
+
+@lru_cache(maxsize=_CACHE)
+def _name_key(name: str) -> str:
+    return _key(name)
+
+
+@lru_cache(maxsize=_CACHE)
+def is_reporter(name: str) -> bool:
+    """Whether NAME means the article's own voice (summarize.actors.is_reporter, cached)."""
+    return _is_reporter(name)
+
+
+@lru_cache(maxsize=_CACHE)
 def _bare(name: str, type_: ActorType) -> str:
     """A person's name without leading titles, when what is left is a full name."""
     return _split_title(name)[1] if type_ in ("person", "other") else name
 
 
+@lru_cache(maxsize=_CACHE)
 def distinctive(name: str, type_: ActorType) -> bool:
     """Whether NAME identifies its actor across articles (rule 1).
 
@@ -112,13 +130,14 @@ def distinctive(name: str, type_: ActorType) -> bool:
         return False
     if type_ in ("person", "other"):
         bare = _bare(name, type_)
-        return _is_proper(bare) and len(_key(bare).split()) >= 2
+        return _is_proper(bare) and len(_name_key(bare).split()) >= 2
     return _is_proper(name, person=False)
 
 
+@lru_cache(maxsize=_CACHE)
 def surname(name: str) -> str | None:
     """The surname key of a surname or title form ("Russian President Putin" -> "putin")."""
-    words = _key(name).split()
+    words = _name_key(name).split()
     titles = [i for i, w in enumerate(words) if _is_title(w)]
     rest = words[titles[-1] + 1 :] if titles else words
     if len(rest) != 1 or not name.split()[-1][:1].isupper():
@@ -167,7 +186,7 @@ def _merge_distinctive(entries: Sequence[Entry], uf: _UnionFind) -> None:
     for i, entry in enumerate(entries):
         for name in entry.names:
             if distinctive(name, entry.type):
-                uf.union(i, first.setdefault(_key(_bare(name, entry.type)), i))
+                uf.union(i, first.setdefault(_name_key(_bare(name, entry.type)), i))
 
 
 def _full_names(entries: Sequence[Entry], members: Sequence[int]) -> list[str]:
@@ -190,9 +209,9 @@ def _merge_surnames(entries: Sequence[Entry], uf: _UnionFind) -> None:
     full = {root: _full_names(entries, members) for root, members in groups.items()}
     for root, names in full.items():
         for name in names:
-            corpus[_key(name).split()[-1]].add(root)
+            corpus[_name_key(name).split()[-1]].add(root)
             for i in groups[root]:
-                in_article[(entries[i].article, _key(name).split()[-1])].add(root)
+                in_article[(entries[i].article, _name_key(name).split()[-1])].add(root)
     for root, members in groups.items():
         if full[root] or any(entries[i].type not in ("person", "other") for i in members):
             continue
@@ -228,7 +247,7 @@ def _merge_acronyms(entries: Sequence[Entry], uf: _UnionFind) -> None:
         if entry.type == "person":
             continue
         for name in entry.names:
-            if len(_key(name).split()) >= 2 and _is_proper(name, person=False):
+            if len(_name_key(name).split()) >= 2 and _is_proper(name, person=False):
                 by_initials[_initials(name)].add(uf.find(i))
     for i, entry in enumerate(entries):
         if entry.type == "person" or not _is_acronym(entry.name):
@@ -247,16 +266,16 @@ def _to_actor(group: Sequence[Entry], paths: Sequence[str]) -> CorpusActor:
     )
     if names:
         name = max(names, key=lambda n: (names[n], len(n), n))
-        key = "name:" + _key(name)
+        key = "name:" + _name_key(name)
     else:
         plain = Counter(e.name for e in group)
         name = max(plain, key=lambda n: (plain[n], len(n), n))
-        key = f"{_key(name)}@{paths[group[0].article]}"
+        key = f"{_name_key(name)}@{paths[group[0].article]}"
     used = Counter(n for e in group for n in e.names)
     aliases: dict[str, str] = {}
     for alias, _ in used.most_common():
-        if _key(alias) != _key(name):
-            aliases.setdefault(_key(alias), alias)
+        if _name_key(alias) != _name_key(name):
+            aliases.setdefault(_name_key(alias), alias)
     roles = Counter(e.role.strip() for e in group if e.role and e.role.strip())
     return CorpusActor(
         key=key,

@@ -80,6 +80,8 @@ NOT_NULL = {
 }
 FTS = {"articles": ["title", "summary", "text"], "claims": ["text", "quote"]}
 CHILDREN = ("mentions", "claims", "stances", "dropped")
+FLUSH_EVERY = 500
+"""Articles whose rows are written in one go: executemany is ~10x faster than row by row."""
 
 
 @dataclass
@@ -176,6 +178,7 @@ class _Writer:
         self.stats = ExportStats(failed=batch.failed)
         self.actor_ids = _stable_ids(db, "actors", [a.key for a in res.actors])
         self.topic_ids = _stable_ids(db, "topics", [t.key for t in topics.topics])
+        self.staged: dict[str, list[dict[str, Any]]] = {t: [] for t in ("articles", *CHILDREN)}
 
     def run(self) -> ExportStats:
         self._sync("actors", self._actor_rows())
@@ -186,18 +189,22 @@ class _Writer:
         for n, article in enumerate(self.batch.articles):
             row = known.pop(article.path, None)
             if row is None:
-                self._write_article(n, article, next_id)
+                self._stage(n, article, next_id)
                 next_id += 1
                 self.stats.added += 1
             elif (row["sha256"], row["result_sha256"]) != (
                 article.summary.source.sha256,
                 result_sha256(article),
             ):
-                self._write_article(n, article, row["id"])
+                self._delete_article(row["id"])
+                self._stage(n, article, row["id"])
                 self.stats.updated += 1
             else:
                 self.stats.unchanged += 1
                 self._retry_text(article, row)
+            if len(self.staged["articles"]) >= FLUSH_EVERY:
+                self._flush()
+        self._flush()
         for row in known.values():
             self._delete_article(row["id"])
             self.stats.removed += 1
@@ -248,15 +255,22 @@ class _Writer:
         stale = [r["id"] for r in self.db.query(f"SELECT id FROM [{table}]") if r["id"] not in keep]
         self.db.conn.executemany(f"DELETE FROM [{table}] WHERE id = ?", [(i,) for i in stale])
 
-    def _write_article(self, n: int, article: Article, article_id: int) -> None:
+    def _stage(self, n: int, article: Article, article_id: int) -> None:
+        """Queue the rows of a new or changed article; `_flush` writes them many at a time."""
         text = self.batch.sources.text_of(article)
         if text.text is None:
             self.stats.without_text.append(article.path)
-        self._delete_children(article_id)
-        self.db.table("articles").upsert(_article_row(article, article_id, text), pk="id")
+        self.staged["articles"].append(_article_row(article, article_id, text))
         for table, rows in _child_rows(n, article, article_id, self).items():
-            if rows:
-                self.db.table(table).insert_all(rows)
+            self.staged[table].extend(rows)
+
+    def _flush(self) -> None:
+        for table, rows in self.staged.items():  # articles first: the others point at them
+            columns = [c for c in TABLES[table] if c != "id" or table == "articles"]
+            names = ", ".join(f"[{c}]" for c in columns)
+            sql = f"INSERT INTO [{table}] ({names}) VALUES ({', '.join('?' * len(columns))})"
+            self.db.conn.executemany(sql, ([r.get(c) for c in columns] for r in rows))
+            rows.clear()
 
     def _retry_text(self, article: Article, row: dict[str, Any]) -> None:
         """An unchanged article whose text was missing: the sources may be back (--articles)."""
