@@ -76,10 +76,14 @@ def test_article_text_is_the_clean_text_the_offsets_index(room: Newsroom, db: Pa
     for article in rows(db, "SELECT path, sha256, text, text_status FROM articles"):
         doc = load_document(str(room.articles / article["path"]))
         assert (article["text"], article["text_status"], article["sha256"]) == (doc.text, "ok", doc.sha256)
-    for c in rows(
-        db, "SELECT c.quote, c.start, c.[end], a.text FROM claims c JOIN articles a ON a.id = c.article_id"
-    ):
-        assert c["text"][c["start"] : c["end"]] == c["quote"]
+    # Offsets count characters, in Python and in SQLite's substr alike (the 📉 included).
+    sql = (
+        "SELECT count(*) AS n FROM {0} x JOIN articles a ON a.id = x.article_id "
+        "WHERE substr(a.text, x.start + 1, x.[end] - x.start) {1} x.quote"
+    )
+    for table in ("claims", "stances"):
+        assert rows(db, sql.format(table, "!=")) == [{"n": 0}]
+        assert rows(db, sql.format(table, "=")) == [{"n": table_counts(db)[table]}]
 
 
 def test_foreign_keys_are_declared_and_hold(db: Path) -> None:

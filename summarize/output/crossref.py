@@ -190,13 +190,15 @@ def _merge_distinctive(entries: Sequence[Entry], uf: _UnionFind) -> None:
 
 
 def _full_names(entries: Sequence[Entry], members: Sequence[int]) -> list[str]:
-    return [
+    """The distinct full person names of a group (a famous name recurs in thousands of entries)."""
+    names = (
         _bare(n, entries[i].type)
         for i in members
         if entries[i].type in ("person", "other")
         for n in entries[i].names
         if distinctive(n, "person")
-    ]
+    )
+    return list(dict.fromkeys(names))
 
 
 def _merge_surnames(entries: Sequence[Entry], uf: _UnionFind) -> None:
@@ -208,10 +210,12 @@ def _merge_surnames(entries: Sequence[Entry], uf: _UnionFind) -> None:
     in_article: dict[tuple[int, str], set[int]] = defaultdict(set)
     full = {root: _full_names(entries, members) for root, members in groups.items()}
     for root, names in full.items():
-        for name in names:
-            corpus[_name_key(name).split()[-1]].add(root)
-            for i in groups[root]:
-                in_article[(entries[i].article, _name_key(name).split()[-1])].add(root)
+        surnames = {_name_key(name).split()[-1] for name in names}
+        articles = {entries[i].article for i in groups[root]} if surnames else set()
+        for last in surnames:
+            corpus[last].add(root)
+            for article in articles:
+                in_article[(article, last)].add(root)
     for root, members in groups.items():
         if full[root] or any(entries[i].type not in ("person", "other") for i in members):
             continue
