@@ -107,10 +107,14 @@ function renderMatrix(main, v) {
     colTotal.set(s.topic, (colTotal.get(s.topic) || 0) + 1);
   }
   const byTotal = (totals, name) => [...totals.keys()].sort((x, y) => totals.get(y) - totals.get(x) || name(x).localeCompare(name(y)));
-  const rows = byTotal(rowTotal, (id) => ACTORS[id].name);
   const cols = byTotal(colTotal, (id) => TOPICS[id].label);
-  const shownRows = rows.slice(0, ui.limit.matrixRows);
   const shownCols = cols.slice(0, ui.limit.matrixCols);
+  // Rows rank by their stances on the columns shown, so no shown row is empty.
+  const inShown = new Map();
+  const visible = new Set(shownCols);
+  for (const s of v.stances) if (visible.has(s.topic)) inShown.set(s.actor, (inShown.get(s.actor) || 0) + 1);
+  const rows = byTotal(inShown, (id) => ACTORS[id].name);
+  const shownRows = rows.slice(0, ui.limit.matrixRows);
   append(main, viewHeader("Stance matrix", v.stances.length,
     "Actors by topic. Topics worded alike in different articles share a column. Select a cell for its evidence."));
   append(main, positionLegend());
@@ -120,7 +124,8 @@ function renderMatrix(main, v) {
       shownCols.map((t) => el("th", { scope: "col", title: TOPICS[t].wordings.join(" | ") },
         el("span", { class: "topic-label" }, TOPICS[t].label))))),
     el("tbody", {}, shownRows.map((a, r) => el("tr", {},
-      el("th", { scope: "row" }, actorButton(a), el("span", { class: "muted small" }, " " + num(rowTotal.get(a)))),
+      el("th", { scope: "row" }, actorButton(a),
+        el("span", { class: "muted small", title: plural(rowTotal.get(a), "stance") + " in all" }, " " + num(rowTotal.get(a)))),
       shownCols.map((t, c) => matrixCell(cells.get(a + "|" + t), a, t, r, c))))));
   table.addEventListener("keydown", matrixKeys);
   append(main, el("div", { class: "matrix-wrap" }, table));
@@ -141,13 +146,25 @@ function matrixCell(list, actor, topic, r, c) {
     type: "button", class: "cell " + cellClass(counts), tabindex: -1, "aria-label": label, title: label,
     dataset: { r, c, actor, topic },
     on: { click: () => openEvidence(`${ACTORS[actor].name} \u2014 ${TOPICS[topic].label}`, list) },
-  }, cellText(counts)));
+  }, cellText(counts), positionBar(counts)));
+}
+
+// Several positions in one cell: a bar of their shares under the signs.
+function positionBar(counts) {
+  const present = POSITIONS.filter((p) => counts[p]);
+  if (present.length < 2) return null;
+  return el("span", { class: "bar", "aria-hidden": "true" }, present.map((p) => {
+    const seg = el("span", { class: "seg seg-" + p });
+    seg.style.flexGrow = String(counts[p]);
+    return seg;
+  }));
 }
 
 function positionLegend() {
   return el("ul", { class: "legend positions", "aria-label": "Positions" },
     POSITIONS.map((p) => el("li", {}, el("span", { class: "swatch cell pos-" + p }, POSITION_SIGN[p]), p)),
-    el("li", {}, el("span", { class: "swatch cell pos-split" }, "+ \u2212"), "several positions"));
+    el("li", {}, el("span", { class: "swatch cell pos-split" }, "+1 \u22122", positionBar({ support: 1, oppose: 2 })),
+      "several positions (bar: their shares)"));
 }
 
 // Arrow keys move between the cells that hold stances (roving tabindex).
