@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -17,40 +14,17 @@ from typer.testing import CliRunner
 from summarize.cli import app
 from summarize.output.report import FIELDS, write_report
 from summarize.testing import FakeOpenAIServer
-from tests.newsroom import ARTICLES, HOSTILE_PATH, MODEL, PWN, Newsroom, newsroom, responder, write_articles
-
-
-class Page(HTMLParser):
-    """The tags of a page, and the text of each <script> and <style>."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.scripts: list[tuple[dict[str, str | None], str]] = []
-        self.styles: list[str] = []
-        self._open: tuple[str, dict[str, str | None]] | None = None
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-        if tag in ("script", "style"):
-            self._open = (tag, dict(attrs))
-
-    def handle_data(self, data: str) -> None:
-        if self._open is None:
-            return
-        tag, attrs = self._open
-        if tag == "script":
-            self.scripts.append((attrs, data))
-        else:
-            self.styles.append(data)
-        self._open = None
-
-    def json_block(self, id_: str) -> Any:
-        return json.loads(next(text for attrs, text in self.scripts if attrs.get("id") == id_))
-
-    def csp(self) -> str:
-        return next(a["content"] or "" for t, a in self.tags if t == "meta" and a.get("http-equiv"))
+from tests.newsroom import (
+    ARTICLES,
+    HOSTILE_PATH,
+    MODEL,
+    PWN,
+    Newsroom,
+    Page,
+    newsroom,
+    responder,
+    write_articles,
+)
 
 
 def sha(text: str) -> str:

@@ -22,8 +22,7 @@ from typer.testing import CliRunner
 from summarize.cli import app
 from summarize.output.report import FIELDS, write_report
 from summarize.testing import FakeOpenAIServer
-from tests.newsroom import ARTICLES, MODEL, Newsroom, newsroom, responder, write_articles
-from tests.test_report import Page
+from tests.newsroom import ARTICLES, MODEL, Newsroom, Page, newsroom, responder, write_articles
 
 CHROMIUM = Path(os.environ.get("SUMMARIZE_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = [
