@@ -149,15 +149,14 @@ def report_data(
 def _article_row(n: int, article: Article, text: Text, res: Resolution, topics: Topics) -> list[Any]:
     s = article.summary
     span = _spans(text.text)
-    actor_of: Callable[[str | None], int | None] = lambda name: res.actor_of(n, name)  # noqa: E731
-    mentions = [[actor_of(a.name), a.name, a.role] for a in s.actors]
+    mentions = [[res.actor_of(n, a.name), a.name, a.role] for a in s.actors]
     claims = [
-        [actor_of(c.speaker), c.speaker, c.text, c.kind, c.cue, int(c.hedged), c.evidence.quote,
+        [res.actor_of(n, c.speaker), c.speaker, c.text, c.kind, c.cue, int(c.hedged), c.evidence.quote,
          *span(c.evidence)]
         for c in s.claims
     ]  # fmt: skip
     stances = [
-        [actor_of(st.actor), st.actor, topic_of(topics, st.topic), st.topic, st.position, st.target,
+        [res.actor_of(n, st.actor), st.actor, topic_of(topics, st.topic), st.topic, st.position, st.target,
          st.evidence.quote, *span(st.evidence)]
         for st in s.stances
     ]  # fmt: skip
@@ -171,17 +170,17 @@ def _article_row(n: int, article: Article, text: Text, res: Resolution, topics: 
 def _spans(text: str | None) -> Callable[[Evidence], tuple[int, int]]:
     """Evidence offsets for the page: UTF-16 units (JavaScript strings), or (-1, -1) when the
     text is unknown or does not hold the quote there, so nothing is highlighted."""
-    if text is None:
-        return lambda ev: (-1, -1)
-    units: Callable[[int], int] = lambda i: i  # noqa: E731
-    if _ASTRAL.search(text):
+    # Characters beyond the BMP take two UTF-16 units: count them before every offset.
+    extra = None
+    if text is not None and _ASTRAL.search(text):
         extra = [0, *accumulate(int(ord(ch) > 0xFFFF) for ch in text)]
-        units = lambda i: i + extra[i]  # noqa: E731
 
     def span(ev: Evidence) -> tuple[int, int]:
-        if text[ev.start : ev.end] != ev.quote:
+        if text is None or text[ev.start : ev.end] != ev.quote:
             return (-1, -1)
-        return (units(ev.start), units(ev.end))
+        if extra is None:
+            return (ev.start, ev.end)
+        return (ev.start + extra[ev.start], ev.end + extra[ev.end])
 
     return span
 
