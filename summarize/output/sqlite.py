@@ -112,11 +112,11 @@ class ExportStats:
 
 def export(outdir: Path, db_path: Path, *, articles_dir: Path | None = None) -> ExportStats:
     """Create or update DB_PATH from the batch in OUTDIR (see the module docstring)."""
+    if db_path.is_dir():
+        raise UserError(f"{db_path} is a folder. Pass a file name for the database, e.g. news.db")
     batch = read_batch(outdir, articles_dir=articles_dir)
     resolution = resolve([a.summary for a in batch.articles], [a.path for a in batch.articles])
     topics = group_topics(s.topic for a in batch.articles for s in a.summary.stances)
-    if db_path.is_dir():
-        raise UserError(f"{db_path} is a folder. Pass a file name for the database, e.g. news.db")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(db_path)
     try:
