@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarize.actors import (
+from summarize.resolve import (
     REASON_DUPLICATE_CLAIM,
     REASON_NO_ACTOR,
     ActorIndex,

@@ -63,7 +63,9 @@ def test_verbose_shows_the_traceback(server: FakeOpenAIServer) -> None:
 
 
 def test_missing_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = runner.invoke(app, ["file", str(tmp_path / "nope.txt"), "--base-url", "http://127.0.0.1:9/v1"])
+    result = runner.invoke(
+        app, ["file", str(tmp_path / "nope.txt"), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
+    )
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and "no such file" in result.stderr
 

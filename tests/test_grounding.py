@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from summarize.grounding import (
+from summarize.ground import (
     REASON_EMPTY,
     REASON_NOT_FOUND,
     REASON_TOO_SHORT,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from summarize.extract import summarize_document
 from summarize.ingest import Document
 from summarize.testing import FakeBackend
-from tests.fakes import ARTICLE, draft_json
+from tests.fakes import ARTICLE, draft_json, summarize_document
 
 ATTACK = (
     ARTICLE

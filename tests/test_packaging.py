@@ -25,4 +25,4 @@ def test_wheel_ships_every_prompt(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in TEMPLATE_NAMES:
         assert f"summarize/prompts/{name}.md" in names
-    assert "summarize/testing.py" in names
+    assert "summarize/testing/__init__.py" in names

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from summarize.errors import UserError
+from summarize.errors import InputError, UserError
 from summarize.fsio import atomic_writer
 
 RESULTS = "results.jsonl"
@@ -33,13 +33,17 @@ def output_path(outdir: Path, rel: str) -> Path:
     base = os.path.abspath(outdir)
     target = os.path.abspath(os.path.join(base, rel + ".json"))
     if os.path.commonpath([base, target]) != base or target == base:
-        raise ValueError(f"{rel}: its output would be written outside the output folder")
+        raise InputError(f"{rel}: its output would be written outside the output folder. Rename the file")
     real_base = os.path.realpath(base)
     if os.path.commonpath([real_base, os.path.realpath(target)]) != real_base:
         # A symbolic link inside OUTDIR must not carry an output out of it.
-        raise ValueError(f"{rel}: its output would go through a symbolic link out of the output folder")
+        raise InputError(
+            f"{rel}: its output would go through a symbolic link out of the output folder. Remove the link"
+        )
     if os.path.relpath(target, base) in RESERVED:
-        raise ValueError(f"{rel}: its output would overwrite {os.path.relpath(target, base)}")
+        raise InputError(
+            f"{rel}: its output would overwrite {os.path.relpath(target, base)}. Rename the file"
+        )
     return Path(target)
 
 

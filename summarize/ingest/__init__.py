@@ -16,14 +16,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from summarize.boilerplate import guess_title, strip_boilerplate
-from summarize.decode import decode_bytes, gunzip, normalize_newlines
+from summarize.config import DEFAULTS
 from summarize.errors import InputError
-from summarize.sniff import non_article_reason
+from summarize.ingest.boilerplate import guess_title, strip_boilerplate
+from summarize.ingest.decode import decode_bytes, gunzip, is_gzip, normalize_newlines
+from summarize.ingest.sniff import non_article_reason
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-
-_GZIP_MAGIC = b"\x1f\x8b"
+DEFAULT_MAX_BYTES = DEFAULTS.max_bytes
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _YAML_PAIR = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
@@ -91,7 +90,7 @@ def _link_error(path: str) -> InputError:
 
 def decode_source(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """Raw bytes -> text with LF newlines: gunzip, BOM/UTF-8/legacy decoding, binary refusal."""
-    if data.startswith(_GZIP_MAGIC):
+    if is_gzip(data):
         data = gunzip(data, path, max_bytes=max_bytes)
     if not data.strip():
         raise InputError(f"{path} is empty. Give an article with some text")
@@ -108,7 +107,7 @@ def parse_document(
     text = decode_source(data, path, max_bytes=max_bytes)
     if raw:
         return Document(text=text, path=path, title=guess_title(text))
-    from summarize.html import looks_like_html  # cheap; trafilatura is imported only inside
+    from summarize.ingest.html import looks_like_html  # cheap; trafilatura is imported only inside
 
     if looks_like_html(text, _logical_name(path)):
         return _from_html(text, path)
@@ -169,7 +168,7 @@ def _from_markdown(text: str, path: str) -> Document:
 
 
 def _from_html(text: str, path: str) -> Document:
-    from summarize.html import extract_html
+    from summarize.ingest.html import extract_html
 
     # No non-article check here: the extractor already chose the page's main text, and a
     # real article page may hold a table or a code listing (two of the 164 benchmark pages

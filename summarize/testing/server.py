@@ -1,15 +1,9 @@
-"""Fakes for tests and benchmarks: a queue backend and a loopback OpenAI-compatible server.
-
-Shipped with the package so users can test code that calls summarize without a model:
-
-    fake = FakeBackend()
-    fake.enqueue(draft_json)            # or an exception, or a Completion
-    summarize_text(text, backend=fake)
-"""
+"""A loopback OpenAI-compatible server: a real HTTP server on 127.0.0.1 for the real SDK."""
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -19,52 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from summarize.backends.base import ONE_PASS, Completion, Request
-from summarize.schemas import Usage
-
-
-class FakeBackend:
-    """A Backend that replays queued replies and records every request."""
-
-    def __init__(
-        self,
-        model_name: str = "fake-model",
-        context_tokens: int | None = None,
-        draft_strategy: str = ONE_PASS,
-    ) -> None:
-        self.model_name = model_name
-        self.context_tokens = context_tokens
-        self.draft_strategy = draft_strategy
-        self.queue: deque[Completion | BaseException | Callable[[Request], Completion]] = deque()
-        self.requests: list[Request] = []
-        self._lock = threading.Lock()
-
-    def enqueue(self, *items: str | Completion | BaseException | Callable[[Request], Completion]) -> None:
-        """Queue replies: a string is a complete reply text; exceptions are raised in turn."""
-        for item in items:
-            if isinstance(item, str):
-                item = Completion(item, "stop", Usage(prompt_tokens=10, completion_tokens=5, requests=1))
-            self.queue.append(item)
-
-    def count_tokens(self, text: str) -> int:
-        """Four characters a token, like the endpoint estimate."""
-        return len(text) // 4 + 1
-
-    def complete(self, request: Request) -> Completion:
-        """Pop the next queued reply (or raise it)."""
-        with self._lock:
-            self.requests.append(request)
-            if not self.queue:
-                raise AssertionError("FakeBackend: no reply queued for this request")
-            item = self.queue.popleft()
-        if isinstance(item, BaseException):
-            raise item
-        if callable(item):
-            return item(request)
-        return item
-
-
-# --- a loopback OpenAI-compatible server ---------------------------------------------------
+from summarize.text import sentences
 
 
 @dataclass
@@ -251,14 +200,11 @@ def echo_responder(body: dict[str, Any]) -> Reply:
     so the reply passes validation and grounding for whatever article was sent. For batch
     tests and benchmarks: `FakeOpenAIServer(responder=echo_responder, latency=0.5)`.
     """
-    import re
-
     messages = body.get("messages") or []
     user = next((m.get("content") or "" for m in messages if m.get("role") == "user"), "")
     found = re.search(r"<article>\n?(.*?)\n?</article>", user, re.S)
     article = found.group(1) if found else user
-    line = next((ln.strip() for ln in article.splitlines() if ln.strip()), "")
-    sentence = re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0][:300].strip()
+    sentence = next(iter(sentences(article)), "")[:300].strip()
     claims = []
     if sentence:
         claims.append(

@@ -7,11 +7,19 @@ chunk maps back to the full text by adding the chunk's start.
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-_SENTENCE_END = re.compile(r"(?<=[.!?\u2026])[\"'\u201d\u2019)]*\s+")
+from summarize.draft.budget import MIN_CHUNK_TOKENS
+from summarize.errors import ContextLengthError
+from summarize.text import sentence_ends
+
+log = logging.getLogger(__name__)
+
+CONTEXT_MARGIN = 64
+"""Tokens kept free besides the prompt and the answer (chat-template markers, estimate error)."""
 
 
 @dataclass(frozen=True)
@@ -24,11 +32,15 @@ class Chunk:
 
 def _pieces(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     """Split text[start:end] after each match of PATTERN, keeping every character."""
+    return _cut(start, end, (m.end() for m in pattern.finditer(text, start, end)))
+
+
+def _cut(start: int, end: int, cuts: Iterable[int]) -> list[tuple[int, int]]:
     out, pos = [], start
-    for m in pattern.finditer(text, start, end):
-        if m.end() > pos:
-            out.append((pos, m.end()))
-            pos = m.end()
+    for cut in cuts:
+        if pos < cut < end:
+            out.append((pos, cut))
+            pos = cut
     if pos < end:
         out.append((pos, end))
     return out
@@ -41,7 +53,7 @@ def _units(text: str, budget: int, count: Callable[[str], int]) -> list[tuple[in
         if count(text[p[0] : p[1]]) <= budget:
             units.append(p)
             continue
-        for s in _pieces(text, p[0], p[1], _SENTENCE_END):
+        for s in _cut(p[0], p[1], sentence_ends(text, p[0], p[1])):
             if count(text[s[0] : s[1]]) <= budget:
                 units.append(s)
                 continue
@@ -79,4 +91,26 @@ def split_text(text: str, budget: int, count: Callable[[str], int], overlap: int
             break
         # Step back OVERLAP units so a quote that straddles the cut is whole in one chunk.
         i = max(j + 1 - overlap, i + 1)
+    return chunks
+
+
+def plan_chunks(
+    text: str, *, context: int | None, overhead: int, answer: int, count: Callable[[str], int]
+) -> list[Chunk]:
+    """TEXT whole when it fits CONTEXT beside the prompt's OVERHEAD and the ANSWER, else chunks."""
+    whole = [Chunk(0, len(text))]
+    if context is None:
+        return whole
+    budget = context - overhead - answer - CONTEXT_MARGIN
+    if count(text) <= budget:
+        return whole
+    if budget < MIN_CHUNK_TOKENS:
+        raise ContextLengthError(
+            f"the model's context ({context} tokens) leaves only {max(budget, 0)} tokens for the "
+            "article after the prompt and the answer. Use a model with a larger context "
+            "(--ctx / --context-tokens) or lower --max-tokens",
+            limit=context,
+        )
+    chunks = split_text(text, budget, count)
+    log.info("article of %d chars split into %d chunks of <= %d tokens", len(text), len(chunks), budget)
     return chunks

@@ -16,56 +16,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from summarize.schemas import Actor, ActorType, Claim, Draft, DraftActor, Dropped, Stance
+from summarize.text import CONNECTORS, HONORIFICS, PERSON_TITLES, REPORTER, TITLES, is_title, split_title
 
 REASON_NO_ACTOR = "stance has no actor (empty, or the reporter's own voice)"
 REASON_DUPLICATE_STANCE = "duplicate of an earlier stance (same actor, topic and evidence)"
 REASON_DUPLICATE_CLAIM = "duplicate of an earlier claim (same speaker and evidence)"
 
-# Names that mean "the article itself": a claim in this voice has speaker null.
-_REPORTER = frozenset(
-    {
-        "",
-        "reporter",
-        "the reporter",
-        "author",
-        "the author",
-        "article",
-        "the article",
-        "journalist",
-        "the journalist",
-        "writer",
-        "the writer",
-        "narrator",
-        "the narrator",
-        "editor",
-        "the editor",
-        "editorial",
-        "the editorial",
-        "the newspaper",
-        "the story",
-        "the text",
-        "reporter's voice",
-        "reporter voice",
-        "none",
-        "null",
-        "n/a",
-        "unknown",
-    }
-)
-
-# Words that make a name a title form ("President Putin", "Sen. Warren"), lower case.
-_TITLE_WORDS = """mr mrs ms miss mx dr prof professor sir dame lord lady president vice prime minister
-    secretary senator sen rep representative congressman congresswoman governor gov mayor
-    chancellor king queen prince princess emperor general gen colonel col lieutenant lt
-    captain capt admiral commander chief justice judge ambassador envoy spokesman
-    spokeswoman spokesperson spokesmen deputy former acting premier pope cardinal bishop
-    rev reverend sheikh imam rabbi chairman chairwoman chair ceo director leader mp mep
-    attorney speaker candidate nominee officer"""
-_TITLES = frozenset(_TITLE_WORDS.split())
+# Besides the reporter words: what a model writes for "nobody in particular".
+_NO_ONE = frozenset({"", "none", "null", "n/a", "unknown", "reporter's voice", "reporter voice"})
 
 _SPECIFICITY: dict[str, int] = {"other": 0, "group": 1, "organization": 2, "country": 3, "person": 3}
-
-_CONNECTORS = frozenset({"of", "the", "and", "for", "de", "del", "van", "von", "bin", "al", "la"})
 
 
 def _tokens(name: str) -> list[str]:
@@ -81,11 +41,10 @@ def _key(name: str) -> str:
 
 def is_reporter(name: str | None) -> bool:
     """Whether NAME means the article's own voice (null, empty, "reporter", "the author"...)."""
-    return name is None or _key(name) in _REPORTER or name.strip().casefold() in _REPORTER
-
-
-def _is_title(token: str) -> bool:
-    return token.casefold() in _TITLES
+    if name is None:
+        return True
+    key = _key(name)
+    return key in _NO_ONE or key in REPORTER or name.strip().casefold() in _NO_ONE
 
 
 def _is_proper(name: str, *, person: bool = True) -> bool:
@@ -94,13 +53,13 @@ def _is_proper(name: str, *, person: bool = True) -> bool:
     return (
         bool(words)
         and words[0][:1].isupper()
-        and not (person and any(_is_title(w) for w in words))
-        and all(w[:1].isupper() or w[:1].isdigit() or w.casefold() in _CONNECTORS for w in words)
+        and not (person and any(is_title(w) for w in words))
+        and all(w[:1].isupper() or w[:1].isdigit() or w.casefold() in CONNECTORS for w in words)
     )
 
 
 def _initials(name: str) -> str:
-    return "".join(w[0] for w in _tokens(name) if w[:1].isupper() and w.casefold() not in _CONNECTORS)
+    return "".join(w[0] for w in _tokens(name) if w[:1].isupper() and w.casefold() not in CONNECTORS)
 
 
 def _short_form_of(short: str, full: str) -> bool:
@@ -113,7 +72,7 @@ def _short_form_of(short: str, full: str) -> bool:
         return True
     for tail in (f, f[-1:]):
         n = len(tail)
-        if len(s) > n and s[-n:] == tail and any(w in _TITLES for w in s[:-n]):
+        if len(s) > n and s[-n:] == tail and any(w in TITLES for w in s[:-n]):
             return True
     return False
 
@@ -235,11 +194,7 @@ def _is_acronym(name: str) -> bool:
     return 2 <= len(bare) <= 6 and bare.isalpha() and bare.isupper()
 
 
-_PERSON_CUE = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame|President|Senator|Sen|Rep|Governor|Gov|Mayor|"
-    r"Minister|Secretary|Chancellor|General|Gen|Judge|Justice|Ambassador|spokesman|"
-    r"spokeswoman|spokesperson)\.?\s+(?:[A-Z][\w'\u2019-]*\s+)*"
-)
+_PERSON_CUE = r"\b(?i:" + "|".join(sorted(PERSON_TITLES)) + r")\.?\s+(?:[A-Z][\w'\u2019-]*\s+)*"
 
 
 def _looks_like_person(name: str, text: str) -> bool:
@@ -248,10 +203,7 @@ def _looks_like_person(name: str, text: str) -> bool:
     if not words or not _is_proper(name):
         return False
     forms = (name, words[-1])
-    return any(re.search(_PERSON_CUE.pattern + re.escape(f) + r"\b", text) for f in forms)
-
-
-_HONORIFICS = frozenset(["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "lord", "lady"])
+    return any(re.search(_PERSON_CUE + re.escape(f) + r"\b", text) for f in forms)
 
 
 def _split_title(name: str) -> tuple[str, str]:
@@ -261,10 +213,10 @@ def _split_title(name: str) -> tuple[str, str]:
     honorific's surname follows it, so "General Motors" stays whole.
     """
     words = name.split()
-    cut = max((i + 1 for i, w in enumerate(words[:-1]) if _is_title(w.rstrip("."))), default=0)
-    rest = words[cut:]
+    title, rest = split_title(words)
+    cut = len(title)
     if cut and _is_proper(" ".join(rest)):
-        honorific = words[cut - 1].rstrip(".").casefold() in _HONORIFICS
+        honorific = words[cut - 1].rstrip(".").casefold() in HONORIFICS
         if len(rest) >= 2 or honorific:
             return " ".join(words[:cut]), " ".join(rest)
     return "", name

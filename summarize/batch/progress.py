@@ -7,7 +7,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-from summarize.batch import BatchConfig, Planned, Stats
+from summarize.batch.config import BatchConfig, Stats, count_articles
+from summarize.batch.plan import Planned
 
 
 class BarReporter:
@@ -84,7 +85,6 @@ class LineReporter:
 
 def start_counting(config: BatchConfig, reporter: BarReporter) -> None:
     """Count the articles in a background thread so the bar gets a total and an ETA."""
-    from summarize.batch import count_articles
 
     def count() -> None:
         reporter.set_total(count_articles(config))

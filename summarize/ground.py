@@ -39,6 +39,7 @@ from summarize.schemas import (
     Evidence,
     Stance,
 )
+from summarize.text import DASHES, DOUBLE_QUOTES, INVISIBLE, SINGLE_QUOTES, is_hedged
 
 MatchKind = Literal["exact", "normalized", "fuzzy"]
 
@@ -62,22 +63,8 @@ REASON_EMPTY = "quote is empty"
 REASON_TOO_SHORT = "quote too short to locate reliably"
 REASON_NOT_FOUND = "quote not found in the article"
 
-# Written as escapes: most of these look alike on screen.
-# " and the curly, low, angle, prime and full-width double quotation marks
-_DOUBLE_QUOTES = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e\uff02')
-# ' and the curly, low, prime, accent and angle single quotation marks
-_SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b\u2032`\u00b4\u2039\u203a")
-# hyphen-minus, hyphen, non-breaking hyphen, figure/en/em dash, bar, minus, small and wide
-_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
-_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _TRAILING_NOISE = " '.,;:!?"
 _WORD_RE = re.compile(r"\w+")
-
-_HEDGE_RE = re.compile(
-    r"\b(?:allegedly|alleged|reportedly|according to|claimed|claims|purportedly|purported|"
-    r"supposedly|rumou?red|unconfirmed|unverified|(?:is|are|was|were) said to)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -95,11 +82,11 @@ class Span:
 @lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     """What one character becomes in the folded text ('' drops it)."""
-    if ch in _DOUBLE_QUOTES or ch in _INVISIBLE:
+    if ch in DOUBLE_QUOTES or ch in INVISIBLE:
         return ""
-    if ch in _SINGLE_QUOTES:
+    if ch in SINGLE_QUOTES:
         return "'"
-    if ch in _DASHES:
+    if ch in DASHES:
         return "-"
     if ch.isspace():
         return " "
@@ -203,9 +190,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _keep_quote_marks(quote: str, text: str, start: int, end: int) -> tuple[int, int]:
     """Take in the text's quotation marks at either edge where the model's quote had them."""
-    if quote[:1] in _DOUBLE_QUOTES and start > 0 and text[start - 1] in _DOUBLE_QUOTES:
+    if quote[:1] in DOUBLE_QUOTES and start > 0 and text[start - 1] in DOUBLE_QUOTES:
         start -= 1
-    if quote[-1:] in _DOUBLE_QUOTES and end < len(text) and text[end] in _DOUBLE_QUOTES:
+    if quote[-1:] in DOUBLE_QUOTES and end < len(text) and text[end] in DOUBLE_QUOTES:
         end += 1
     return start, end
 
@@ -371,11 +358,6 @@ def unlocated_reason(quote: str) -> str:
     if _too_short(quote):
         return REASON_TOO_SHORT
     return REASON_NOT_FOUND
-
-
-def is_hedged(span_text: str) -> bool:
-    """Whether the words carry a hedge cue (allegedly, reportedly, according to, claimed...)."""
-    return _HEDGE_RE.search(span_text) is not None
 
 
 # --- grounding a draft --------------------------------------------------------------------

@@ -79,6 +79,11 @@ def refuse_binary(path: str, kind: str) -> InputError:
     )
 
 
+def is_gzip(data: bytes) -> bool:
+    """Whether DATA starts like a gzip file."""
+    return data.startswith(_GZIP_MAGIC)
+
+
 def gunzip(data: bytes, path: str, *, max_bytes: int) -> bytes:
     """Decompress a gzip file, refusing output over MAX_BYTES (zip-bomb safe)."""
     inflater = zlib.decompressobj(wbits=31)

@@ -1,26 +1,23 @@
 """Transport retries: tenacity with an explicit predicate, jittered backoff and Retry-After.
 
-This is the only place that retries a request. The SDK's own retries are off,
-and the re-ask loop for bad output (summarize.extract) never wraps this one in
-a second transport loop.
+This is the only place that retries a request. The SDK's own retries are off, and the
+re-ask loop for bad output (summarize.draft.one_pass) never wraps this one in a second
+transport loop. The sleep and the clock are injectable so tests never wait.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_after_delay,
-)
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.stop import stop_base
 
+from summarize.config import Settings
 from summarize.errors import ModelHTTPError, is_transient
 
 log = logging.getLogger(__name__)
@@ -31,11 +28,18 @@ T = TypeVar("T")
 class RetryPolicy:
     """How hard to try: attempts, total time, and the backoff curve."""
 
-    max_retries: int = 6
-    budget_seconds: float = 40.0
+    max_retries: int
+    budget_seconds: float
     initial: float = 0.5
     maximum: float = 20.0
     retry_after_cap: float = 60.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        """The policy SETTINGS ask for (--max-retries, the retry time budget)."""
+        return cls(max_retries=settings.max_retries, budget_seconds=settings.retry_budget)
 
     def wait(self, state: RetryCallState) -> float:
         """Exponential backoff with full jitter, or the server's Retry-After when it asks."""
@@ -59,10 +63,12 @@ def call_with_retries(
         exc = state.outcome.exception() if state.outcome else None
         log.info("attempt %d failed (%s); retrying", state.attempt_number, exc)
 
+    started = policy.clock()
     retrying = Retrying(
         retry=retry_if_exception(is_transient),
-        stop=stop_after_attempt(policy.max_retries + 1) | stop_after_delay(policy.budget_seconds),
+        stop=stop_after_attempt(policy.max_retries + 1) | _StopAfterBudget(policy, started),
         wait=policy.wait,
+        sleep=policy.sleep,
         before_sleep=before_sleep,
         reraise=True,
     )
@@ -74,3 +80,14 @@ def call_with_retries(
                 on_failure(exc)
                 raise
     raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+
+
+class _StopAfterBudget(stop_base):
+    """Stop once the time budget is spent, by the policy's clock (so tests can fake time)."""
+
+    def __init__(self, policy: RetryPolicy, started: float) -> None:
+        self.policy = policy
+        self.started = started
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.policy.clock() - self.started >= self.policy.budget_seconds

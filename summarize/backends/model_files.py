@@ -20,8 +20,6 @@ from pathlib import Path
 
 from summarize.errors import UserError
 
-CACHE_ENV = "SUMMARIZE_CACHE_DIR"
-MODEL_ENV = "SUMMARIZE_LOCAL_MODEL"
 _BLOCK = 4 * 1024 * 1024
 _GGUF_MAGIC = b"GGUF"
 
@@ -78,9 +76,9 @@ class ModelFile:
     name: str
 
 
-def cache_dir() -> Path:
-    """Where assembled models live: $SUMMARIZE_CACHE_DIR, else the platform's user cache."""
-    override = os.environ.get(CACHE_ENV)
+def cache_dir(override: str | None = None) -> Path:
+    """Where assembled models live: OVERRIDE (--cache-dir / SUMMARIZE_CACHE_DIR), else the
+    platform's user cache."""
     if override:
         return Path(override).expanduser()
     import platformdirs
@@ -169,7 +167,7 @@ def _write_verified(paths: list[Path], target: Path, model: BundledModel) -> Non
     except OSError as exc:
         raise UserError(
             f"Cannot write the local model to {target} ({exc.strerror or exc}). "
-            f"Free {model.size // 2**20} MB there or set {CACHE_ENV} to a writable folder"
+            f"Free {model.size // 2**20} MB there or set SUMMARIZE_CACHE_DIR to a writable folder"
         ) from None
     finally:
         with suppress(OSError):
@@ -179,7 +177,7 @@ def _write_verified(paths: list[Path], target: Path, model: BundledModel) -> Non
 
 
 def ensure_bundled(model: BundledModel = DEFAULT_MODEL, *, directory: Path | None = None) -> Path:
-    """Path of MODEL's assembled GGUF file, assembling and verifying it on first use."""
+    """Path of MODEL's assembled GGUF file in DIRECTORY, assembling and verifying it on first use."""
     target = (directory or cache_dir() / "models") / model.filename
     if _marker_matches(target, model):
         return target
@@ -189,7 +187,7 @@ def ensure_bundled(model: BundledModel = DEFAULT_MODEL, *, directory: Path | Non
     except OSError as exc:
         raise UserError(
             f"Cannot create the model cache {target.parent} ({exc.strerror}). "
-            f"Set {CACHE_ENV} to a writable folder"
+            "Set SUMMARIZE_CACHE_DIR to a writable folder"
         ) from None
     _write_verified(paths, target, model)
     return target
@@ -200,7 +198,7 @@ def check_gguf(path: Path) -> Path:
     if not path.is_file():
         raise UserError(
             f"Model file {path} does not exist. Pass an existing .gguf file to --model-path "
-            f"(or {MODEL_ENV}), or leave both unset to use the bundled model"
+            "(or SUMMARIZE_LOCAL_MODEL), or leave both unset to use the bundled model"
         )
     try:
         with path.open("rb") as f:
@@ -212,10 +210,12 @@ def check_gguf(path: Path) -> Path:
     return path
 
 
-def resolve_model(model_path: str | os.PathLike[str] | None = None) -> ModelFile:
-    """The model to load: MODEL_PATH, else $SUMMARIZE_LOCAL_MODEL, else the bundled default."""
-    explicit = model_path or os.environ.get(MODEL_ENV)
-    if explicit:
-        path = check_gguf(Path(explicit).expanduser())
+def resolve_model(
+    model_path: str | os.PathLike[str] | None, *, cache_dir_override: str | None = None
+) -> ModelFile:
+    """The model to load: MODEL_PATH, else the bundled default (assembled in the cache)."""
+    if model_path:
+        path = check_gguf(Path(model_path).expanduser())
         return ModelFile(path=path, name=path.stem)
-    return ModelFile(path=ensure_bundled(DEFAULT_MODEL), name=DEFAULT_MODEL.name)
+    directory = cache_dir(cache_dir_override) / "models"
+    return ModelFile(path=ensure_bundled(DEFAULT_MODEL, directory=directory), name=DEFAULT_MODEL.name)

@@ -1,4 +1,4 @@
-"""The pipeline for one article, driven by the queue fake backend."""
+"""The one-pass drafter through the pipeline, driven by the queue fake backend."""
 
 from __future__ import annotations
 
@@ -7,20 +7,18 @@ import json
 import pytest
 
 from summarize.backends.base import Completion
+from summarize.draft.one_pass import parse_draft
 from summarize.errors import ModelConnectionError, ModelHTTPError, UnexpectedModelBehavior
-from summarize.extract import ExtractOptions, parse_draft, summarize_document
 from summarize.ingest import Document
-from summarize.retry import RetryPolicy
-from summarize.schemas import Usage
+from summarize.schemas import ArticleSummary, Usage
 from summarize.testing import FakeBackend
-from tests.fakes import ARTICLE, draft, draft_json
+from tests.fakes import ARTICLE, draft, draft_json, summarize_document
 
-FAST = ExtractOptions(retry=RetryPolicy(initial=0.001, maximum=0.002))
 DOC = Document(text=ARTICLE, path="article.txt", title="Harbour city approves new tram line")
 
 
-def run(fake: FakeBackend, options: ExtractOptions = FAST):  # type: ignore[no-untyped-def]
-    return summarize_document(DOC, fake, options=options)
+def run(fake: FakeBackend, **settings: object) -> ArticleSummary:
+    return summarize_document(DOC, fake, **settings)
 
 
 def test_valid_reply_is_grounded_with_exact_offsets() -> None:
@@ -96,7 +94,7 @@ def test_cut_off_at_the_cap_fails_clearly() -> None:
     cut = Completion("{", "length", Usage(prompt_tokens=1, completion_tokens=1, requests=1))
     fake.enqueue(cut, cut)
     with pytest.raises(UnexpectedModelBehavior, match="cut off at 4096 tokens"):
-        run(fake, ExtractOptions(max_tokens=2048, max_tokens_cap=4096, retry=FAST.retry))
+        run(fake, max_tokens=2048, max_tokens_cap=4096)
 
 
 def test_transport_failures_are_retried_and_counted() -> None:
