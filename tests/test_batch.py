@@ -292,6 +292,7 @@ def _wait_for_lines(out: Path, n: int, proc: subprocess.Popen[str], timeout: flo
     raise AssertionError("batch made no progress")
 
 
+@pytest.mark.slow
 def test_kill_9_twice_then_one_full_run(tmp_path: Path) -> None:
     root, out = tmp_path / "in", tmp_path / "out"
     rels = make_articles(root, 16)
@@ -314,6 +315,7 @@ def test_kill_9_twice_then_one_full_run(tmp_path: Path) -> None:
         json.loads(json_file.read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_stops_exits_130_and_resumes(tmp_path: Path, sig: signal.Signals) -> None:
     root, out = tmp_path / "in", tmp_path / "out"
@@ -321,10 +323,8 @@ def test_signal_stops_exits_130_and_resumes(tmp_path: Path, sig: signal.Signals)
     with FakeOpenAIServer(responder=echo_responder, latency=0.2) as srv:
         proc = _cli(root, out, srv, "--concurrency", "2")
         _wait_for_lines(out, 2, proc)
-        sent = time.monotonic()
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=15)
-        assert time.monotonic() - sent < 15  # the bound; a loaded CI machine is slow
+        _, err = proc.communicate(timeout=15)  # the bound: no test asserts elapsed time
         assert proc.returncode == 130, err
         assert "Interrupted:" in err and "Run the same command again to resume." in err
         run_json = json.loads((out / "run.json").read_text())

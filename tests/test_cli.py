@@ -116,6 +116,7 @@ def test_prompts_override(server: FakeOpenAIServer, tmp_path) -> None:  # type: 
     assert server.requests[0]["messages"][0]["content"].startswith("CUSTOM SYSTEM PROMPT")
 
 
+@pytest.mark.slow
 def test_help_does_not_import_the_openai_sdk() -> None:
     code = "import sys; from summarize.cli import app; sys.argv=['summarize','--help']\n"
     code += "try:\n    app()\nexcept SystemExit:\n    pass\n"
@@ -124,6 +125,7 @@ def test_help_does_not_import_the_openai_sdk() -> None:
     assert out.stdout.strip().endswith("False False")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["--help"], ["file", "--help"], ["text", "--help"]])
 def test_python_dash_m_works(args: list[str]) -> None:
     out = subprocess.run([sys.executable, "-m", "summarize", *args], capture_output=True, text=True)

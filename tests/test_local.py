@@ -24,6 +24,7 @@ Councillor Tom Reed, who voted against the plan, warned that the budget had doub
 
 
 @pytest.mark.local_model
+@pytest.mark.slow
 def test_real_model_summarizes_a_short_article_through_the_pipeline() -> None:
     pytest.importorskip("llama_cpp")
     from summarize.config import Settings

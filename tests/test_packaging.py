@@ -11,6 +11,8 @@ import pytest
 
 from summarize.prompts import TEMPLATE_NAMES
 
+pytestmark = pytest.mark.slow  # builds a wheel
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

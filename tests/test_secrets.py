@@ -117,6 +117,7 @@ def test_file_with_verbose_never_shows_the_key(
     assert_no_key(*outputs, ok.output, folder=tmp_path)
 
 
+@pytest.mark.slow
 def test_batch_subprocess_never_writes_the_key(srv: FakeOpenAIServer, tmp_path: Path) -> None:
     root, out = tmp_path / "in", tmp_path / "out"
     make_articles(root)
