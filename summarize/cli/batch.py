@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,52 +13,74 @@ from summarize.cli.app import app, edge
 from summarize.cli.options import Verbose, with_settings
 from summarize.config import Settings
 
+if TYPE_CHECKING:
+    from summarize.batch import BatchConfig
+
 
 class BatchFormat(str, Enum):
     json = "json"
     csv = "csv"
 
 
+_R = "Run"
+Directory = Annotated[
+    Path,
+    typer.Argument(
+        help="Folder of articles (searched recursively).", metavar="DIR", file_okay=False, exists=True
+    ),
+]
+Output = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", help="OUTDIR for results [default: DIR/../<DIR name>.summaries]."),
+]
+Glob = Annotated[
+    list[str] | None,
+    typer.Option("--glob", help="File pattern, repeatable [*.txt *.md *.html *.htm *.html.gz]."),
+]
+Exclude = Annotated[
+    list[str] | None, typer.Option("--exclude", help="Skip matching files/folders, repeatable.")
+]
+FromFile = Annotated[
+    typer.FileText | None,
+    typer.Option("--from-file", help="Read article paths (relative to DIR) from this file, - for stdin."),
+]
+Concurrency = Annotated[
+    int, typer.Option("--concurrency", "-j", min=1, help="Requests in flight at a time.", rich_help_panel=_R)
+]
+Force = Annotated[
+    bool, typer.Option("--force", help="Redo every article, cached or not.", rich_help_panel=_R)
+]
+Format = Annotated[BatchFormat, typer.Option("--format", help="csv also writes actors/stances/claims.csv.")]
+MaxTokensTotal = Annotated[
+    int | None,
+    typer.Option("--max-tokens-total", min=1, help="Stop starting articles past this.", rich_help_panel=_R),
+]
+PriceIn = Annotated[
+    float | None, typer.Option("--price-in", help="Price per 1M prompt tokens.", rich_help_panel=_R)
+]
+PriceOut = Annotated[
+    float | None, typer.Option("--price-out", help="Price per 1M completion tokens.", rich_help_panel=_R)
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="List what would be sent; call no model.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
 @app.command("batch")
 @with_settings()
 def batch_cmd(
-    directory: Annotated[
-        Path,
-        typer.Argument(
-            help="Folder of articles (searched recursively).", metavar="DIR", file_okay=False, exists=True
-        ),
-    ],
-    output: Annotated[
-        Path | None,
-        typer.Option("-o", "--output", help="OUTDIR for results [default: DIR/../<DIR name>.summaries]."),
-    ] = None,
-    glob: Annotated[
-        list[str] | None,
-        typer.Option("--glob", help="File pattern, repeatable [*.txt *.md *.html *.htm *.html.gz]."),
-    ] = None,
-    exclude: Annotated[
-        list[str] | None, typer.Option("--exclude", help="Skip matching files/folders, repeatable.")
-    ] = None,
-    from_file: Annotated[
-        typer.FileText | None,
-        typer.Option("--from-file", help="Read article paths (relative to DIR) from this file, - for stdin."),
-    ] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Articles at a time.")] = 8,
-    force: Annotated[bool, typer.Option("--force", help="Redo every article, cached or not.")] = False,
-    fmt: Annotated[
-        BatchFormat, typer.Option("--format", help="csv also writes actors/stances/claims.csv.")
-    ] = BatchFormat.json,
-    max_tokens_total: Annotated[
-        int | None, typer.Option("--max-tokens-total", min=1, help="Stop starting articles past this.")
-    ] = None,
-    price_in: Annotated[float | None, typer.Option("--price-in", help="Price per 1M prompt tokens.")] = None,
-    price_out: Annotated[
-        float | None, typer.Option("--price-out", help="Price per 1M completion tokens.")
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="List what would be sent; call no model.")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    directory: Directory,
+    output: Output = None,
+    glob: Glob = None,
+    exclude: Exclude = None,
+    from_file: FromFile = None,
+    concurrency: Concurrency = 8,
+    force: Force = False,
+    fmt: Format = BatchFormat.json,
+    max_tokens_total: MaxTokensTotal = None,
+    price_in: PriceIn = None,
+    price_out: PriceOut = None,
+    dry_run: DryRun = False,
+    quiet: Quiet = False,
     verbose: Verbose = False,
     *,
     settings: Callable[[], Settings],
@@ -76,25 +98,35 @@ def batch_cmd(
       find articles -name '*.txt' -printf '%P\\n' | summarize batch articles/ --from-file -
     """
     with edge(verbose):
-        from summarize import batch
-        from summarize.batch import progress
+        from summarize.batch import BatchConfig
 
-        resolved = settings()
-        config = batch.BatchConfig(
-            root=directory, outdir=output, patterns=tuple(glob or ()),
-            excludes=tuple(exclude or ()), from_file=from_file, concurrency=concurrency, force=force,
-            csv=fmt is BatchFormat.csv, max_tokens_total=max_tokens_total,
-            price_in=price_in, price_out=price_out,
+        config = BatchConfig(
+            root=directory, outdir=output, patterns=tuple(glob or ()), excludes=tuple(exclude or ()),
+            from_file=from_file, concurrency=concurrency, force=force, csv=fmt is BatchFormat.csv,
+            max_tokens_total=max_tokens_total, price_in=price_in, price_out=price_out,
         )  # fmt: skip
         if dry_run:
-            for line in progress.dry_run_lines(batch.plan(config, resolved)):
-                typer.echo(line)
+            _dry_run(config, settings())
             return
-        reporter = progress.make_reporter(config, quiet=quiet, verbose=verbose)
-        try:
-            stats = batch.run_batch(config, resolved, reporter)
-        finally:
-            reporter.close()
-        typer.echo("\n".join(progress.summary_lines(stats, config)), err=True)
-    if stats.exit_code:
-        raise typer.Exit(stats.exit_code)
+        code = _run_threads(config, settings(), quiet=quiet, verbose=verbose)
+    if code:
+        raise typer.Exit(code)
+
+
+def _dry_run(config: BatchConfig, settings: Settings) -> None:
+    from summarize.batch import plan, progress
+
+    for line in progress.dry_run_lines(plan(config, settings)):
+        typer.echo(line)
+
+
+def _run_threads(config: BatchConfig, settings: Settings, *, quiet: bool, verbose: bool) -> int:
+    from summarize.batch import progress, run_batch
+
+    reporter = progress.make_reporter(config, quiet=quiet, verbose=verbose)
+    try:
+        stats = run_batch(config, settings, reporter)
+    finally:
+        reporter.close()
+    typer.echo("\n".join(progress.summary_lines(stats, config)), err=True)
+    return stats.exit_code

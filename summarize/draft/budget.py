@@ -16,8 +16,10 @@ from summarize.errors import ContextLengthError
 log = logging.getLogger(__name__)
 
 MIN_CHUNK_TOKENS = 256
-# Offline token counts are estimates: after a refusal, aim well below what was refused.
-SHRINK = 0.6
+# Offline token counts are estimates: after a refusal, aim below what was refused; well
+# below when the model did not say its limit.
+SHRINK_SAID = 0.9
+SHRINK_UNSAID = 0.6
 
 
 class ContextBudget:
@@ -39,9 +41,10 @@ class ContextBudget:
             if self._tokens is not None and sent_tokens > self._tokens:
                 return True  # planned before another worker's lesson: the budget is already lower
             current = min(self._tokens or sent_tokens, sent_tokens)
-            learned = int(current * SHRINK)
-            if exc.limit is not None:
-                learned = min(learned, exc.limit)
+            if exc.limit is None:
+                learned = int(current * SHRINK_UNSAID)
+            else:
+                learned = int(min(current, exc.limit) * SHRINK_SAID)
             if learned < MIN_CHUNK_TOKENS:
                 return False
             self._tokens = learned

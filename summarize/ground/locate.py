@@ -1,4 +1,4 @@
-"""Locate the model's quotes in the article text and turn drafts into grounded items.
+"""Locate a quote in the article text, exactly, normalised or fuzzily.
 
 A quote is looked for in three passes, stopping at the first that finds it:
 
@@ -29,17 +29,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from summarize.schemas import (
-    Claim,
-    Draft,
-    DraftActor,
-    DraftClaim,
-    DraftStance,
-    Dropped,
-    Evidence,
-    Stance,
-)
-from summarize.text import DASHES, DOUBLE_QUOTES, INVISIBLE, SINGLE_QUOTES, is_hedged
+from summarize.text import DASHES, DOUBLE_QUOTES, INVISIBLE, SINGLE_QUOTES
 
 MatchKind = Literal["exact", "normalized", "fuzzy"]
 
@@ -148,7 +138,7 @@ def _fold_quote(quote: str) -> str:
 # --- choosing among occurrences --------------------------------------------------------------
 
 
-def _occurrences(needle: str, haystack: str) -> list[int]:
+def occurrences(needle: str, haystack: str) -> list[int]:
     found: list[int] = []
     i = haystack.find(needle)
     while i >= 0:
@@ -198,7 +188,7 @@ def _keep_quote_marks(quote: str, text: str, start: int, end: int) -> tuple[int,
 
 
 def _exact(quote: str, text: str, near: int | Sequence[int] | None) -> Span | None:
-    spans = [(i, i + len(quote)) for i in _occurrences(quote, text)]
+    spans = [(i, i + len(quote)) for i in occurrences(quote, text)]
     if not spans:
         return None
     start, end = spans[_pick(spans, text, near)]
@@ -212,7 +202,7 @@ def _normalized(quote: str, text: str, near: int | Sequence[int] | None) -> Span
         if not candidate:
             continue
         spans = [
-            _trim(text, *folded.original(i, i + len(candidate))) for i in _occurrences(candidate, folded.text)
+            _trim(text, *folded.original(i, i + len(candidate))) for i in occurrences(candidate, folded.text)
         ]
         spans = [s for s in spans if s[0] < s[1]]
         if spans:
@@ -229,7 +219,7 @@ def _elided(quote: str, text: str) -> Span | None:
         return None
     folded = _fold(text)
     first = _fold_quote(parts[0])
-    for begin in _occurrences(first, folded.text):
+    for begin in occurrences(first, folded.text):
         end = begin + len(first)
         for part in map(_fold_quote, parts[1:]):
             nxt = folded.text.find(part, end, end + MAX_ELISION_GAP + len(part))
@@ -358,90 +348,3 @@ def unlocated_reason(quote: str) -> str:
     if _too_short(quote):
         return REASON_TOO_SHORT
     return REASON_NOT_FOUND
-
-
-# --- grounding a draft --------------------------------------------------------------------
-
-
-def _evidence(span: Span, text: str) -> Evidence:
-    return Evidence(quote=text[span.start : span.end], start=span.start, end=span.end, match=span.match)
-
-
-def mentions(name: str | None, text: str, actors: Sequence[DraftActor] = ()) -> list[int]:
-    """Offsets where NAME (its aliases in ACTORS, its last word) is mentioned in TEXT."""
-    if not name or not name.strip():
-        return []
-    names = {name.strip()}
-    for actor in actors:
-        if name.strip().casefold() in {n.strip().casefold() for n in [actor.name, *actor.aliases]}:
-            names.update(n.strip() for n in [actor.name, *actor.aliases] if n.strip())
-    names.update(n.split()[-1] for n in list(names) if len(n.split()) > 1)
-    return sorted({i for n in names if len(n) >= 3 for i in _occurrences(n, text)})
-
-
-@dataclass
-class Grounded:
-    """Result of grounding one draft."""
-
-    stances: list[Stance]
-    claims: list[Claim]
-    unlocated_stances: list[DraftStance]
-    unlocated_claims: list[DraftClaim]
-
-    def dropped(self, reason: str | None = None) -> list[Dropped]:
-        """The unlocated items as `dropped` entries, with REASON or each item's own reason."""
-        return [
-            Dropped(kind="stance", item=s.model_dump(), reason=reason or unlocated_reason(s.quote))
-            for s in self.unlocated_stances
-        ] + [
-            Dropped(kind="claim", item=c.model_dump(), reason=reason or unlocated_reason(c.quote))
-            for c in self.unlocated_claims
-        ]
-
-
-def ground_stance(stance: DraftStance, text: str, actors: Sequence[DraftActor] = ()) -> Stance | None:
-    """The grounded stance, or None when its quote is not in TEXT."""
-    span = locate(stance.quote, text, near=mentions(stance.actor, text, actors))
-    if span is None:
-        return None
-    return Stance(
-        actor=stance.actor,
-        topic=stance.topic,
-        position=stance.position,
-        target=stance.target,
-        evidence=_evidence(span, text),
-    )
-
-
-def ground_claim(claim: DraftClaim, text: str, actors: Sequence[DraftActor] = ()) -> Claim | None:
-    """The grounded claim, or None when its quote is not in TEXT; hedge cues set `hedged`."""
-    span = locate(claim.quote, text, near=mentions(claim.speaker, text, actors))
-    if span is None:
-        return None
-    evidence = _evidence(span, text)
-    return Claim(
-        speaker=claim.speaker,
-        text=claim.text,
-        kind=claim.kind,
-        cue=claim.cue,
-        hedged=claim.hedged or is_hedged(evidence.quote),
-        evidence=evidence,
-    )
-
-
-def ground(draft: Draft, text: str) -> Grounded:
-    """Locate every stance and claim quote of DRAFT in TEXT."""
-    out = Grounded([], [], [], [])
-    for s in draft.stances:
-        stance = ground_stance(s, text, draft.actors)
-        if stance is None:
-            out.unlocated_stances.append(s)
-        else:
-            out.stances.append(stance)
-    for c in draft.claims:
-        claim = ground_claim(c, text, draft.actors)
-        if claim is None:
-            out.unlocated_claims.append(c)
-        else:
-            out.claims.append(claim)
-    return out

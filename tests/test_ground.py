@@ -11,7 +11,6 @@ from summarize.ground import (
     REASON_NOT_FOUND,
     REASON_TOO_SHORT,
     Span,
-    _fold,
     fuzzy_score,
     ground,
     invented_words,
@@ -19,6 +18,7 @@ from summarize.ground import (
     locate,
     unlocated_reason,
 )
+from summarize.ground.locate import _fold
 from summarize.schemas import Draft, DraftActor, DraftClaim, DraftStance
 
 # A short invented article: curly quotes, an em dash, an ellipsis, a non-breaking space.
