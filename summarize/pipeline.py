@@ -155,7 +155,13 @@ class Summarizer:
 
     def first_round_tokens(self, doc: Document) -> int:
         """Prompt tokens of DOC's first round, estimated offline (no model is loaded)."""
-        requests = next(self.conversation(doc, estimate_tokens))
+        conversation = self.conversation(doc, estimate_tokens)
+        try:
+            requests = next(conversation)
+        except StopIteration:
+            return 0  # the program alone could answer: no request at all
+        finally:
+            conversation.close()
         return sum(estimate_tokens("".join(m.content for m in r.messages)) for r in requests)
 
     def _plan(self, doc: Document, count: Callable[[str], int]) -> list[Chunk]:
