@@ -67,6 +67,10 @@ class ContextLengthError(SummarizeError):
         self.limit = limit
 
 
+class BatchJobError(SummarizeError):
+    """A provider batch job cannot go on: its folder is damaged, or the provider refused a step."""
+
+
 class UnexpectedModelBehavior(SummarizeError):
     """The model kept answering with output that is not a valid summary."""
 

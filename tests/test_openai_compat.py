@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from summarize.backends.base import Request
-from summarize.backends.openai_compat import OpenAICompatBackend, _httpx
+from summarize.backends.openai_compat import OpenAICompatBackend, httpx_module
 from summarize.config import Settings
 from summarize.errors import (
     ContextLengthError,
@@ -199,7 +199,7 @@ def test_the_http_library_is_the_one_the_sdk_uses(server: FakeOpenAIServer) -> N
     # httpx and httpx2 both import here; the transport must come from the SDK's own one.
     pytest.importorskip("httpx")
     pytest.importorskip("httpx2")
-    library = _httpx()
+    library = httpx_module()
     assert issubclass(openai.DefaultHttpxClient, library.Client)
     server.enqueue(ok(draft_json()))
     assert run(server).usage.requests == 1

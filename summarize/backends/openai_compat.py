@@ -200,7 +200,7 @@ def _not_a_completion() -> ModelConnectionError:
     )
 
 
-def _httpx() -> Any:
+def httpx_module() -> Any:
     """The HTTP library the installed openai SDK's own client is built on (httpx or httpx2).
 
     Whatever else is installed: pip leaves httpx2 behind when openai 3.x is downgraded.
@@ -219,7 +219,7 @@ def _deadline_client(seconds: float) -> Any:
     """
     import openai
 
-    httpx = _httpx()
+    httpx = httpx_module()
     stream_base: Any = httpx.SyncByteStream
     transport_base: Any = httpx.HTTPTransport
 
@@ -274,21 +274,21 @@ def _completion(response: Any, mode: str, sent: int) -> Completion:
     return Completion(text=text, finish_reason=choice.finish_reason, usage=usage)
 
 
-def _redact(text: str, key: str | None) -> str:
+def redact(text: str, key: str | None) -> str:
     """TEXT without the API key: some servers echo a rejected key back in their error."""
     return text.replace(key, "[API key]") if key and len(key) >= 8 else text
 
 
 def _describe(exc: BaseException, key: str | None) -> str:
     """What went wrong, never empty: an exception without a message is named by its type."""
-    text = _redact(str(exc).strip(), key)
+    text = redact(str(exc).strip(), key)
     return text or type(exc).__name__
 
 
 def _http_error(exc: openai.APIStatusError, key: str | None = None) -> ModelHTTPError | ContextLengthError:
     status = exc.status_code
-    body = _redact(_body_text(exc), key)
-    detail = _redact(f"{exc.message}", key)[:300]
+    body = redact(_body_text(exc), key)
+    detail = redact(f"{exc.message}", key)[:300]
     if status == 400 and any(m in body.lower() or m in detail.lower() for m in _CONTEXT_MARKERS):
         said = _CONTEXT_SIZE.search(f"{detail} {body}")
         return ContextLengthError(
@@ -306,7 +306,7 @@ def _http_error(exc: openai.APIStatusError, key: str | None = None) -> ModelHTTP
         f"the endpoint answered HTTP {status}: {detail}. {hint}",
         status=status,
         body=body,
-        retry_after=_retry_after(exc.response.headers),
+        retry_after=retry_after(exc.response.headers),
     )
 
 
@@ -317,7 +317,7 @@ def _body_text(exc: openai.APIStatusError) -> str:
         return ""
 
 
-def _retry_after(headers: Any) -> float | None:
+def retry_after(headers: Any) -> float | None:
     """Seconds the server asks us to wait: retry-after-ms, then retry-after (seconds or a date)."""
     ms = headers.get("retry-after-ms")
     if ms:

@@ -51,7 +51,7 @@ class RetryPolicy:
 
 
 def call_with_retries(
-    fn: Callable[[], T], policy: RetryPolicy, on_failure: Callable[[BaseException], None]
+    fn: Callable[[], T], policy: RetryPolicy, on_failure: Callable[[BaseException], None] | None = None
 ) -> T:
     """Call FN until it succeeds, a non-transient error occurs, or the policy gives up.
 
@@ -77,7 +77,8 @@ def call_with_retries(
             try:
                 return fn()
             except BaseException as exc:
-                on_failure(exc)
+                if on_failure is not None:
+                    on_failure(exc)
                 raise
     raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
