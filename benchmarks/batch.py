@@ -91,30 +91,29 @@ def bench_threads(root: Path, out: Path, url: str, concurrency: int) -> tuple[fl
 
 
 def bench_sequential(root: Path, url: str, n: int) -> float:
-    from summarize.backends.openai_compat import OpenAICompatBackend
     from summarize.config import Settings
-    from summarize.extract import summarize_document
-    from summarize.ingest import load_document
-    from summarize.prompts import Prompts
+    from summarize.pipeline import Summarizer
 
-    backend = OpenAICompatBackend.from_settings(Settings(base_url=url, model="fake"))
-    prompts = Prompts.load()
+    summarizer = Summarizer.from_settings(Settings(base_url=url, model="fake"))
     files = sorted(root.rglob("*.txt"))[:n]
     t = time.perf_counter()
     for f in files:
-        summarize_document(load_document(str(f)), backend, prompts=prompts)
+        summarizer.summarize_file(str(f))
     return time.perf_counter() - t
 
 
 def bench_asyncio(root: Path, url: str, concurrency: int) -> float:
     import openai
 
-    from summarize.extract import base_messages, parse_draft
+    from summarize.config import Settings
+    from summarize.draft.one_pass import OnePass, parse_draft
     from summarize.ingest import load_document
-    from summarize.prompts import Prompts
-    from summarize.schemas import draft_json_schema
+    from summarize.pipeline import Summarizer
 
-    prompts, schema = Prompts.load(), draft_json_schema()
+    drafter = Summarizer.from_settings(Settings(base_url=url, model="fake")).drafter
+    if not isinstance(drafter, OnePass):
+        raise SystemExit("the baseline needs the one-pass drafter")
+    schema = drafter.schema
     files = sorted(root.rglob("*.txt"))
 
     async def main() -> None:
@@ -124,9 +123,7 @@ def bench_asyncio(root: Path, url: str, concurrency: int) -> float:
         async def one(path: Path) -> None:
             async with sem:
                 doc = load_document(str(path))
-                messages = [
-                    {"role": m.role, "content": m.content} for m in base_messages(doc, prompts, schema)
-                ]
+                messages = [{"role": m.role, "content": m.content} for m in drafter.messages(doc)]
                 reply = await client.chat.completions.create(
                     model="fake",
                     messages=messages,  # type: ignore[arg-type]
@@ -173,7 +170,7 @@ def main() -> None:
     import openai  # noqa: F401
 
     import summarize.batch
-    import summarize.extract  # noqa: F401
+    import summarize.pipeline  # noqa: F401
 
     startup = time.perf_counter() - t
     server, url = start_server(lat)

@@ -22,10 +22,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from summarize.backends.openai_compat import OpenAICompatBackend
 from summarize.config import Settings
-from summarize.extract import summarize_document
 from summarize.ingest import load_document
+from summarize.pipeline import Summarizer
 from summarize.testing import FakeOpenAIServer, Reply, chat_completion
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -127,11 +126,11 @@ def main() -> None:
         f"{'ungrnd':>6} {'no-actor':>8}"
     )
     with FakeOpenAIServer(responder=fabricating(rng)) as server:
-        backend = OpenAICompatBackend.from_settings(Settings(base_url=server.base_url, model="fabricator"))
+        summarizer = Summarizer.from_settings(Settings(base_url=server.base_url, model="fabricator"))
         for path in paths:
             FABRICATED.clear()
             doc = load_document(str(path))
-            r = summarize_document(doc, backend)
+            r = summarizer.summarize(doc)
             items = [*r.claims, *r.stances]
             survived = sum(
                 1

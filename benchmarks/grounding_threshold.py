@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from summarize.grounding import FUZZY_THRESHOLD, Span, locate
+from summarize.ground import FUZZY_THRESHOLD, Span, locate
 
 THRESHOLDS = [70.0, 75.0, 80.0, 85.0, 88.0, 90.0, 92.0, 95.0, 98.0]
 TENSES = {

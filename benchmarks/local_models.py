@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 from summarize.backends.local import LocalBackend
-from summarize.grounding import ground
 from summarize.ingest import Document
 from summarize.schemas import ArticleSummary, Usage
 
@@ -112,13 +111,14 @@ def read_jsonl(path: Path, n: int, min_chars: int = 400) -> list[dict[str, Any]]
 
 def run_one_pass(doc: Document, backend: LocalBackend) -> Result:
     """The production pipeline."""
-    from summarize.extract import ExtractOptions, summarize_document
+    from summarize.config import Settings
+    from summarize.pipeline import Summarizer
 
     # Capped (the product default is 2,048 tokens and 2 re-asks): uncapped, one PolNeAR
     # article ran over 20 minutes on the shared machine.
-    options = ExtractOptions(max_tokens=1024, max_reasks=1)
+    settings = Settings(strategy="one-pass", max_tokens=1024, max_reasks=1)
     t = time.perf_counter()
-    s: ArticleSummary = summarize_document(doc, backend, options=options)
+    s: ArticleSummary = Summarizer.from_settings(settings, backend=backend).summarize(doc)
     return Result(
         summary=s.summary,
         actors=[(a.name, list(a.aliases)) for a in s.actors],
@@ -129,17 +129,17 @@ def run_one_pass(doc: Document, backend: LocalBackend) -> Result:
 
 
 def run_passes(doc: Document, backend: LocalBackend) -> Result:
-    """Focused candidate-constrained passes, grounded by the shared grounding code."""
-    from summarize.passes import draft_article
+    """Focused candidate-constrained passes."""
+    from summarize.config import Settings
+    from summarize.pipeline import Summarizer
 
     t = time.perf_counter()
-    draft, usage = draft_article(doc, backend)
-    grounded = ground(draft, doc.text)
+    s = Summarizer.from_settings(Settings(strategy="passes"), backend=backend).summarize(doc)
     return Result(
-        summary=draft.summary,
-        actors=[(a.name, list(a.aliases)) for a in draft.actors],
-        claims=[(c.speaker, c.evidence.start, c.evidence.end) for c in grounded.claims],
-        usage=usage,
+        summary=s.summary,
+        actors=[(a.name, list(a.aliases)) for a in s.actors],
+        claims=[(c.speaker, c.evidence.start, c.evidence.end) for c in s.claims],
+        usage=s.usage,
         seconds=time.perf_counter() - t,
     )
 
@@ -154,7 +154,7 @@ def candidate_paths() -> dict[str, Callable[[], Path]]:
     """Candidate name -> function that returns its GGUF path (installing nothing)."""
 
     def qwen() -> Path:
-        from summarize.model_files import DEFAULT_MODEL, ensure_bundled
+        from summarize.backends.model_files import DEFAULT_MODEL, ensure_bundled
 
         return ensure_bundled(DEFAULT_MODEL)
 

@@ -24,8 +24,8 @@ from typing import Any
 
 from summarize.backends.base import Completion, Request
 from summarize.backends.local import LocalBackend, load_model
+from summarize.backends.model_files import resolve_model
 from summarize.ingest import Document
-from summarize.model_files import resolve_model
 
 FALLBACK = (
     "Harbour Council approves new ferry link\n\n"
@@ -121,14 +121,10 @@ def documents(data: Path, n: int, chars: int) -> list[Document]:
 
 def run(doc: Document, backend: LocalBackend, strategy: str) -> None:
     """One article through STRATEGY."""
-    if strategy == "passes":
-        from summarize.passes import draft_article
+    from summarize.config import Settings
+    from summarize.pipeline import Summarizer
 
-        draft_article(doc, backend)
-    else:
-        from summarize.extract import summarize_document
-
-        summarize_document(doc, backend)
+    Summarizer.from_settings(Settings(strategy=strategy), backend=backend).summarize(doc)
 
 
 def main() -> int:

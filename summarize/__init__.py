@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from summarize.api import summarize_file, summarize_text
     from summarize.config import Settings
     from summarize.errors import (
+        ContextLengthError,
         InputError,
         ModelConnectionError,
         ModelHTTPError,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
         UnexpectedModelBehavior,
         UserError,
     )
+    from summarize.pipeline import Summarizer
     from summarize.schemas import Actor, ArticleSummary, Claim, Dropped, Evidence, Stance, Usage
 
 __version__ = "0.1.0"
@@ -31,6 +33,8 @@ _EXPORTS = {
     "summarize_text": "summarize.api",
     "summarize_file": "summarize.api",
     "Settings": "summarize.config",
+    "Summarizer": "summarize.pipeline",
+    "ContextLengthError": "summarize.errors",
     "SummarizeError": "summarize.errors",
     "UserError": "summarize.errors",
     "InputError": "summarize.errors",
@@ -49,6 +53,7 @@ __all__ = [
     "Actor",
     "ArticleSummary",
     "Claim",
+    "ContextLengthError",
     "Dropped",
     "Evidence",
     "InputError",
@@ -57,6 +62,7 @@ __all__ = [
     "Settings",
     "Stance",
     "SummarizeError",
+    "Summarizer",
     "UnexpectedModelBehavior",
     "Usage",
     "UserError",

@@ -1,17 +1,24 @@
-"""Settings: one resolver, command line > environment > defaults. Never read at import time."""
+"""Settings: one resolver, command line > environment > defaults. Never read at import time.
+
+`Settings` is the only place a default lives: option dataclasses are built from it and the
+command line's help text reads it. `resolve` is the only place an environment variable is
+read.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, field, fields, replace
+from typing import Literal, get_args
 from urllib.parse import urlparse
 
 from summarize.errors import UserError
 
 Mode = Literal["auto", "json_schema", "json_object", "tools"]
-MODES: tuple[str, ...] = ("auto", "json_schema", "json_object", "tools")
+MODES: tuple[str, ...] = get_args(Mode)
+Strategy = Literal["auto", "one-pass", "passes"]
+STRATEGIES: tuple[str, ...] = get_args(Strategy)
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 # Hosts that refuse anonymous requests: a missing key there is an error, not a guess.
@@ -22,29 +29,49 @@ KEYED_HOSTS = (
     "api.together.xyz",
     "openrouter.ai",
 )
+MB = 1024 * 1024
+
+# Environment variable -> Settings field. Read by `resolve` only.
+ENV = {
+    "OPENAI_BASE_URL": "base_url",
+    "OPENAI_API_KEY": "api_key",
+    "SUMMARIZE_MODEL": "model",
+    "SUMMARIZE_LOCAL_MODEL": "model_path",
+    "SUMMARIZE_CACHE_DIR": "cache_dir",
+}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything that decides how an article is summarized."""
+    """Everything that decides how an article is read and summarized."""
 
+    # where the model is
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     model: str | None = None
     local: bool = False
     model_path: str | None = None
+    cache_dir: str | None = None
     threads: int | None = None
     ctx: int | None = None
+    # how requests are sent
     mode: Mode = "auto"
     max_retries: int = 6
+    retry_budget: float = 40.0
     timeout: float = 120.0
     connect_timeout: float = 5.0
-    retry_budget: float = 40.0
+    context_tokens: int | None = None
+    # how the article is drafted
+    strategy: Strategy = "auto"
     max_reasks: int = 2
     max_tokens: int = 2048
-    context_tokens: int | None = None
-    prompts_dir: str | None = None
+    max_tokens_cap: int = 8192
+    repair: bool = True
     temperature: float = 0.0
+    prompts_dir: str | None = None
+    # how the article is read
+    raw: bool = False
+    max_bytes: int = 5 * MB
 
     @property
     def uses_local(self) -> bool:
@@ -56,49 +83,42 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
 
-def resolve(cli: Mapping[str, object], env: Mapping[str, str] | None = None) -> Settings:
+DEFAULTS = Settings()
+"""The defaults, for help texts and option dataclasses."""
+
+_FIELDS = frozenset(f.name for f in fields(Settings))
+
+
+def resolve(cli: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from command-line values (None = not given), then env, then defaults."""
+    cli = cli or {}
     env = os.environ if env is None else env
-
-    def pick(key: str, var: str | None = None) -> object:
-        value = cli.get(key)
-        if value is None and var is not None:
-            value = env.get(var) or None
-        return value
-
-    mode = cli.get("mode") or "auto"
-    if mode not in MODES:
-        raise UserError(f"unknown --mode {mode!r}. Use one of {', '.join(MODES)}")
-    settings = Settings().with_overrides(
-        base_url=pick("base_url", "OPENAI_BASE_URL"),
-        api_key=pick("api_key", "OPENAI_API_KEY"),
-        model=pick("model", "SUMMARIZE_MODEL"),
-        local=bool(cli.get("local")) or None,
-        model_path=pick("model_path", "SUMMARIZE_LOCAL_MODEL"),
-        mode=mode,
-        **{k: cli.get(k) for k in _PLAIN},
-    )
-    _check(settings)
+    unknown = set(cli) - _FIELDS
+    if unknown:
+        raise UserError(f"unknown setting(s) {', '.join(sorted(unknown))}. Check the option names")
+    from_env = {name: env.get(var) or None for var, name in ENV.items()}
+    values = {**from_env, **{k: v for k, v in cli.items() if v is not None}}
+    settings = DEFAULTS.with_overrides(**values)
+    check(settings)
     return settings
 
 
-_PLAIN = (
-    "threads",
-    "ctx",
-    "max_retries",
-    "timeout",
-    "max_reasks",
-    "max_tokens",
-    "context_tokens",
-    "prompts_dir",
-)
-
-
-def _check(s: Settings) -> None:
+def check(s: Settings) -> None:
+    """Refuse settings that cannot work, with what to do instead."""
+    if s.mode not in MODES:
+        raise UserError(f"unknown --mode {s.mode!r}. Use one of {', '.join(MODES)}")
+    if s.strategy not in STRATEGIES:
+        raise UserError(f"unknown --strategy {s.strategy!r}. Use one of {', '.join(STRATEGIES)}")
     if s.max_retries < 0:
         raise UserError("--max-retries must be 0 or more. Pass e.g. --max-retries 4")
     if s.timeout <= 0:
         raise UserError("--timeout must be positive seconds. Pass e.g. --timeout 120")
+    if s.max_tokens < 1:
+        raise UserError("--max-tokens must be 1 or more. Pass e.g. --max-tokens 2048")
+
+
+def check_endpoint(s: Settings) -> None:
+    """Refuse an endpoint that cannot answer: a bad URL, a hosted one without a key, no model."""
     if s.uses_local:
         return
     if s.base_url is not None and urlparse(s.base_url).scheme not in ("http", "https"):
@@ -110,6 +130,8 @@ def _check(s: Settings) -> None:
             f"{s.base_url or 'api.openai.com'} needs an API key. Set OPENAI_API_KEY "
             "(export OPENAI_API_KEY=...) or pass --api-key; or run offline with --local"
         )
+    if s.base_url is not None and s.model is None:
+        raise UserError("no model name given for --base-url. Pass --model NAME or set SUMMARIZE_MODEL")
 
 
 def needs_key(base_url: str | None) -> bool:

@@ -1,4 +1,8 @@
-"""One error tree. Every message reads `<what happened>. <what to do>.`"""
+"""One error tree. Every message reads `<what happened>. <what to do>.`
+
+The CLI turns a `SummarizeError` into one `Error:` line; any other exception is a bug
+and shows its traceback.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ class UserError(SummarizeError):
 
 
 class InputError(SummarizeError):
-    """An article file cannot be read or is not an article."""
+    """An article file cannot be read, is not an article, or its output cannot be placed."""
 
 
 class PromptError(SummarizeError):
@@ -51,8 +55,20 @@ class ModelConnectionError(SummarizeError):
     transient = True
 
 
-class ContextLengthError(ModelHTTPError):
-    """The prompt is longer than the model's context window."""
+class ContextLengthError(SummarizeError):
+    """The prompt does not fit the model's context window.
+
+    Raised by a backend before sending (it counted the prompt) or after the endpoint said
+    so; `limit` is the context size the model or endpoint named, when it named one.
+    """
+
+    def __init__(self, message: str, *, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class BatchJobError(SummarizeError):
+    """A provider batch job cannot go on: its folder is damaged, or the provider refused a step."""
 
 
 class UnexpectedModelBehavior(SummarizeError):
@@ -65,8 +81,6 @@ class UnexpectedModelBehavior(SummarizeError):
 
 def is_transient(exc: BaseException) -> bool:
     """The retry predicate: retry rate limits, overloads, server faults and broken connections."""
-    if isinstance(exc, ContextLengthError):
-        return False
     if isinstance(exc, ModelHTTPError):
         return exc.transient
     return isinstance(exc, ModelConnectionError)

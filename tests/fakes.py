@@ -1,10 +1,18 @@
-"""Test data shared by the test modules: a valid draft for fixtures/article.txt."""
+"""Test data and helpers shared by the test modules: a valid draft for fixtures/article.txt,
+and the real pipeline around a fake backend with retries that never wait."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
+
+from summarize.backends import Backend
+from summarize.config import Settings
+from summarize.ingest import Document
+from summarize.pipeline import Summarizer
+from summarize.schemas import ArticleSummary
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTICLE_PATH = FIXTURES / "article.txt"
@@ -84,3 +92,29 @@ def make_articles(root: Path, n: int, *, sub: bool = True) -> list[str]:
         )
         rels.append(rel)
     return sorted(rels)
+
+
+class Sleeps:
+    """A retry sleep that records what it was asked to wait instead of waiting."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def pipeline(backend: Backend | None = None, *, sleep: Sleeps | None = None, **settings: Any) -> Summarizer:
+    """The pipeline for SETTINGS (keyword overrides of the defaults) around BACKEND; retries
+    never wait (their waits go to SLEEP)."""
+    resolved = Settings().with_overrides(**settings)
+    summarizer = Summarizer.from_settings(resolved, backend=backend)
+    summarizer.retry = dataclasses.replace(summarizer.retry, sleep=sleep or Sleeps())
+    return summarizer
+
+
+def summarize_document(
+    doc: Document, backend: Backend, *, sleep: Sleeps | None = None, **settings: Any
+) -> ArticleSummary:
+    """Summarize DOC with BACKEND through the real pipeline, retries not waiting."""
+    return pipeline(backend, sleep=sleep, **settings).summarize(doc)

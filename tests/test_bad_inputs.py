@@ -20,9 +20,10 @@ import pytest
 from typer.testing import CliRunner
 
 from summarize.batch import BatchConfig, run_batch
+from summarize.batch.store import output_path
 from summarize.cli import app
 from summarize.config import Settings
-from summarize.store import output_path
+from summarize.errors import InputError
 from summarize.testing import FakeOpenAIServer, echo_responder
 
 runner = CliRunner()
@@ -290,7 +291,7 @@ def test_symlink_inside_outdir_cannot_carry_an_output_out(tmp_path: Path, echo: 
     out.mkdir()
     outside.mkdir()
     os.symlink(outside, out / "sub")  # planted before the run
-    with pytest.raises(ValueError, match="symbolic link"):
+    with pytest.raises(InputError, match="symbolic link"):
         output_path(out, "sub/a.txt")
     stats = run_batch(BatchConfig(root=root, outdir=out), Settings(base_url=echo.base_url, model="m"))
     assert (stats.ok, stats.failed) == (1, 1)

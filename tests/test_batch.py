@@ -16,13 +16,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarize.batch import BatchConfig, Stats, cache_key, run_batch
+from summarize.batch import BatchConfig, Stats, run_batch
+from summarize.batch.store import ResultLog, output_path, repair_torn_tail
 from summarize.cli import app
 from summarize.config import Settings
-from summarize.errors import ModelHTTPError
-from summarize.store import ResultLog, output_path, repair_torn_tail
-from summarize.testing import FakeBackend, FakeOpenAIServer, Reply, echo_responder
-from summarize.throttle import Throttle
+from summarize.errors import InputError
+from summarize.testing import FakeOpenAIServer, Reply, echo_responder
 from tests.fakes import make_articles
 
 MODEL = "fake-model"
@@ -90,7 +89,6 @@ def test_changed_article_or_model_is_redone(tmp_path: Path, echo: FakeOpenAIServ
     assert run(root, out, echo).ok == 1
     assert run(root, out, echo, settings=Settings(base_url=echo.base_url, model="other")).ok == 3
     assert_one_ok_line_each(out, rels)
-    assert cache_key("t", "m", "p") != cache_key("t", "m2", "p")
 
 
 def test_force_redoes_all_and_keeps_one_line_each(tmp_path: Path, echo: FakeOpenAIServer) -> None:
@@ -170,7 +168,7 @@ def test_second_writer_is_refused(tmp_path: Path) -> None:
 def test_output_paths_never_escape(tmp_path: Path) -> None:
     assert output_path(tmp_path, "a/b.txt") == tmp_path / "a" / "b.txt.json"
     for bad in ("../x.txt", "/etc/passwd", "a/../../x", "run"):
-        with pytest.raises(ValueError):
+        with pytest.raises(InputError):
             output_path(tmp_path, bad)
 
 
@@ -272,32 +270,6 @@ def test_a_quarter_of_requests_failing_still_all_succeed(tmp_path: Path) -> None
     assert_one_ok_line_each(out, rels)
 
 
-def test_throttle_halves_once_per_generation_and_recovers() -> None:
-    backend = FakeBackend()
-    throttle = Throttle(backend, ceiling=8)
-    req = _request()
-    # Three requests in flight together, all answered 429: one decrease, not three.
-    gens = [throttle._acquire() for _ in range(3)]
-    for g in gens:
-        throttle._release(g, rate_limited=True, success=False)
-    assert throttle.limit == 4 and throttle.decreases == 1
-    backend.enqueue(ModelHTTPError("429", status=429))
-    with pytest.raises(ModelHTTPError):
-        throttle.complete(req)
-    assert throttle.limit == 2
-    backend.enqueue(*['{"x": 1}'] * 2)
-    throttle.complete(req)
-    throttle.complete(req)
-    assert throttle.limit == 3  # a full window of successes adds one
-    assert throttle.in_flight == 0
-
-
-def _request() -> Any:
-    from summarize.backends.base import Message, Request
-
-    return Request(messages=(Message("user", "hi"),), schema={})
-
-
 # --- crashes and signals (real processes) ------------------------------------------------------
 
 
@@ -320,6 +292,7 @@ def _wait_for_lines(out: Path, n: int, proc: subprocess.Popen[str], timeout: flo
     raise AssertionError("batch made no progress")
 
 
+@pytest.mark.slow
 def test_kill_9_twice_then_one_full_run(tmp_path: Path) -> None:
     root, out = tmp_path / "in", tmp_path / "out"
     rels = make_articles(root, 16)
@@ -342,6 +315,7 @@ def test_kill_9_twice_then_one_full_run(tmp_path: Path) -> None:
         json.loads(json_file.read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_stops_exits_130_and_resumes(tmp_path: Path, sig: signal.Signals) -> None:
     root, out = tmp_path / "in", tmp_path / "out"
@@ -349,10 +323,8 @@ def test_signal_stops_exits_130_and_resumes(tmp_path: Path, sig: signal.Signals)
     with FakeOpenAIServer(responder=echo_responder, latency=0.2) as srv:
         proc = _cli(root, out, srv, "--concurrency", "2")
         _wait_for_lines(out, 2, proc)
-        sent = time.monotonic()
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=15)
-        assert time.monotonic() - sent < 15  # the bound; a loaded CI machine is slow
+        _, err = proc.communicate(timeout=15)  # the bound: no test asserts elapsed time
         assert proc.returncode == 130, err
         assert "Interrupted:" in err and "Run the same command again to resume." in err
         run_json = json.loads((out / "run.json").read_text())
@@ -364,12 +336,3 @@ def test_signal_stops_exits_130_and_resumes(tmp_path: Path, sig: signal.Signals)
         assert proc.returncode == 0, err
         assert f"{done} cached" in err
     assert_one_ok_line_each(out, rels)
-
-
-def test_throttle_reads_strategy_and_context_through_to_the_backend() -> None:
-    backend = FakeBackend(context_tokens=8192, draft_strategy="passes")
-    throttle = Throttle(backend, 4)
-    assert throttle.draft_strategy == "passes"
-    assert throttle.context_tokens == 8192
-    throttle.context_tokens = 4000  # what the pipeline does when a prompt was refused
-    assert backend.context_tokens == 4000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarize.boilerplate import guess_title, is_boilerplate, is_marker, strip_boilerplate
+from summarize.ingest.boilerplate import guess_title, is_boilerplate, is_marker, strip_boilerplate
 
 ARTICLE = (
     "The council approved the budget on Tuesday after a six-hour debate.\n"

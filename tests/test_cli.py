@@ -63,7 +63,9 @@ def test_verbose_shows_the_traceback(server: FakeOpenAIServer) -> None:
 
 
 def test_missing_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = runner.invoke(app, ["file", str(tmp_path / "nope.txt"), "--base-url", "http://127.0.0.1:9/v1"])
+    result = runner.invoke(
+        app, ["file", str(tmp_path / "nope.txt"), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
+    )
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and "no such file" in result.stderr
 
@@ -114,6 +116,7 @@ def test_prompts_override(server: FakeOpenAIServer, tmp_path) -> None:  # type: 
     assert server.requests[0]["messages"][0]["content"].startswith("CUSTOM SYSTEM PROMPT")
 
 
+@pytest.mark.slow
 def test_help_does_not_import_the_openai_sdk() -> None:
     code = "import sys; from summarize.cli import app; sys.argv=['summarize','--help']\n"
     code += "try:\n    app()\nexcept SystemExit:\n    pass\n"
@@ -122,7 +125,34 @@ def test_help_does_not_import_the_openai_sdk() -> None:
     assert out.stdout.strip().endswith("False False")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["--help"], ["file", "--help"], ["text", "--help"]])
 def test_python_dash_m_works(args: list[str]) -> None:
     out = subprocess.run([sys.executable, "-m", "summarize", *args], capture_output=True, text=True)
     assert out.returncode == 0 and "Usage" in out.stdout
+
+
+def test_a_bug_shows_its_traceback_and_says_it_is_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    from summarize.pipeline import Summarizer
+
+    def broken(self: Summarizer, path: str) -> None:
+        raise KeyError("oops")
+
+    monkeypatch.setattr(Summarizer, "load", broken)
+    result = runner.invoke(app, ["file", "x.txt", "--base-url", "http://127.0.0.1:9/v1", "--model", "m"])
+    assert result.exit_code == 1
+    assert "Traceback" in result.stderr and "KeyError" in result.stderr
+    assert (
+        result.stderr.strip().splitlines()[-1].startswith("Error: internal error (KeyError). This is a bug")
+    )
+
+
+def test_an_output_that_cannot_be_written_is_one_error_line(server: FakeOpenAIServer, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server.enqueue(ok(draft_json()))
+    target = tmp_path / "missing-dir-is-a-file"
+    target.write_text("x")
+    result = runner.invoke(
+        app, ["file", str(ARTICLE_PATH), "-o", str(target / "out.json"), *endpoint(server)]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot write") and "Traceback" not in result.stderr

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarize.config import Settings, needs_key, resolve
+from summarize.config import Settings, check_endpoint, needs_key, resolve
 from summarize.errors import UserError
 
 
@@ -28,7 +28,7 @@ def test_command_line_beats_environment() -> None:
 
 def test_hosted_endpoint_without_key_is_refused_with_the_env_var_name() -> None:
     with pytest.raises(UserError, match="Set OPENAI_API_KEY"):
-        resolve({"base_url": "https://api.openai.com/v1"}, env={})
+        check_endpoint(resolve({"base_url": "https://api.openai.com/v1"}, env={}))
 
 
 def test_self_hosted_endpoint_needs_no_key() -> None:
@@ -38,10 +38,23 @@ def test_self_hosted_endpoint_needs_no_key() -> None:
 
 def test_bad_values_are_user_errors() -> None:
     with pytest.raises(UserError, match="--base-url"):
-        resolve({"base_url": "localhost:8080"}, env={})
+        check_endpoint(resolve({"base_url": "localhost:8080"}, env={}))
+    with pytest.raises(UserError, match="--model"):
+        check_endpoint(resolve({"base_url": "http://localhost:8080/v1"}, env={}))
     with pytest.raises(UserError, match="--max-retries"):
         resolve({"max_retries": -1}, env={"OPENAI_API_KEY": "k"})
 
 
 def test_key_is_not_in_repr() -> None:
     assert "sk-secret" not in repr(Settings(api_key="sk-secret"))
+
+
+def test_every_environment_variable_is_read_by_the_resolver() -> None:
+    env = {"SUMMARIZE_CACHE_DIR": "/c", "SUMMARIZE_LOCAL_MODEL": "/m.gguf", "SUMMARIZE_MODEL": "x"}
+    s = resolve({}, env=env)
+    assert (s.cache_dir, s.model_path, s.model) == ("/c", "/m.gguf", "x")
+
+
+def test_an_unknown_setting_is_refused() -> None:
+    with pytest.raises(UserError, match="unknown setting"):
+        resolve({"max_retry": 3}, env={})

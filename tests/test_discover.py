@@ -7,7 +7,7 @@ import io
 import os
 from pathlib import Path
 
-from summarize.discover import Rules, checked, from_list, walk
+from summarize.batch.discover import Rules, checked, from_list, walk
 
 
 def _tree(root: Path) -> None:

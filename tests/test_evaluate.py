@@ -13,9 +13,9 @@ from summarize import evaluate
 from summarize.cli import app
 from summarize.errors import InputError, UserError
 from summarize.evaluate import Example, load_examples, run_eval, truncate
-from summarize.extract import ExtractOptions
 from summarize.schemas import Actor, ArticleSummary, Claim, Evidence, Source, Usage
 from summarize.testing import FakeBackend, FakeOpenAIServer, echo_responder, ok
+from tests.fakes import pipeline
 
 CONLL_TEXT = (
     "Germany 's Werner Zwingmann said on Wednesday consumers should buy sheepmeat .\n"
@@ -263,7 +263,7 @@ def test_run_counts_a_failure_and_goes_on(conll: Path) -> None:
     fake.enqueue(json.dumps(draft), "not json at all")
     seen: list[int] = []
     results = run_eval(
-        "conll2003", examples, fake, options=ExtractOptions(max_reasks=0, repair=False),
+        "conll2003", examples, pipeline(fake, max_reasks=0, repair=False),
         on_article=lambda i, r: seen.append(i),
     )  # fmt: skip
     assert seen == [0, 1]

@@ -241,6 +241,7 @@ def test_cli_export_and_errors(room: Newsroom, tmp_path: Path) -> None:
     assert len(refused.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # starts Datasette in its own process
 def test_datasette_opens_the_database_and_links_foreign_keys(db: Path) -> None:
     pytest.importorskip("datasette")
     url = f"/{db.stem}/claims.json?_shape=array&_labels=on&speaker_id__notblank=1&_sort=id"

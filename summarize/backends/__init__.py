@@ -1,11 +1,35 @@
-"""Ways to reach a model. Each backend is imported only when used (the openai SDK is slow to import)."""
+"""Ways to reach a model, and what is known of one before it is reached.
+
+Each backend module is imported only when used (the openai SDK and llama.cpp are slow to
+import). `model_label`, `context_size` and `is_small` answer from the settings alone, so
+a fully cached batch or a dry run never loads a model.
+"""
 
 from __future__ import annotations
 
-from summarize.backends.base import Backend, Completion, Message, Request
-from summarize.config import Settings
+from pathlib import Path
 
-__all__ = ["Backend", "Completion", "Message", "Request", "make_backend"]
+from summarize.backends.base import Backend, Completion, Message, Request
+from summarize.config import DEFAULT_OPENAI_MODEL, Settings
+
+__all__ = [
+    "Backend",
+    "Completion",
+    "Message",
+    "Request",
+    "context_size",
+    "is_small",
+    "make_backend",
+    "model_label",
+]
+
+# OpenAI's current chat models take 128k tokens. Self-hosted servers are often run with far
+# less (llama.cpp and Ollama default to 4k-8k), so assume 8k there unless told otherwise.
+OPENAI_CONTEXT_TOKENS = 128_000
+SELF_HOSTED_CONTEXT_TOKENS = 8192
+# A GGUF under this size is a model of about 2B parameters or less at 4-bit: too small to
+# fill the whole schema in one answer (docs/MODELS.md measured 0.5B and 1.5B models).
+SMALL_MODEL_BYTES = 1_500_000_000
 
 
 def make_backend(settings: Settings) -> Backend:
@@ -17,3 +41,39 @@ def make_backend(settings: Settings) -> Backend:
     from summarize.backends.openai_compat import OpenAICompatBackend
 
     return OpenAICompatBackend.from_settings(settings)
+
+
+def model_label(settings: Settings) -> str:
+    """The name the backend will report, known without loading or reaching the model."""
+    if settings.uses_local:
+        from summarize.backends.model_files import DEFAULT_MODEL
+
+        return Path(settings.model_path).stem if settings.model_path else DEFAULT_MODEL.name
+    return settings.model or DEFAULT_OPENAI_MODEL
+
+
+def context_size(settings: Settings) -> int:
+    """The context window the backend will have, known without loading the model."""
+    if settings.uses_local:
+        from summarize.backends.local import DEFAULT_CTX
+
+        return settings.ctx or DEFAULT_CTX
+    if settings.context_tokens:
+        return settings.context_tokens
+    return OPENAI_CONTEXT_TOKENS if settings.base_url is None else SELF_HOSTED_CONTEXT_TOKENS
+
+
+def is_small(settings: Settings) -> bool:
+    """Whether the model is too small to fill the whole schema in one answer.
+
+    The bundled models are (measured); a GGUF of your own is judged by its file size; an
+    endpoint is assumed to serve a capable model.
+    """
+    if not settings.uses_local:
+        return False
+    if settings.model_path is None:
+        return True
+    try:
+        return Path(settings.model_path).expanduser().stat().st_size < SMALL_MODEL_BYTES
+    except OSError:
+        return False

@@ -2,7 +2,8 @@
 
 A backend sends exactly one request per `complete()` call (or reports how many it
 sent in `Completion.usage.requests`), translates its transport's errors into
-`summarize.errors` once, and never retries: retrying belongs to `summarize.retry`.
+`summarize.errors` once, and never retries: retrying belongs to `summarize.draft.sender`.
+It knows nothing of articles, drafting strategies or what the pipeline learns.
 """
 
 from __future__ import annotations
@@ -11,11 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from summarize.schemas import Usage
-
-# Backend.draft_strategy: the whole Draft in one request, with re-asks and repair; or
-# summarize.passes' candidate-constrained passes, for models too small for the whole schema.
-ONE_PASS = "one-pass"
-PASSES = "passes"
 
 
 @dataclass(frozen=True)
@@ -32,8 +28,8 @@ class Request:
 
     messages: tuple[Message, ...]
     schema: dict[str, Any]
+    max_tokens: int
     schema_name: str = "article_summary"
-    max_tokens: int = 2048
     temperature: float = 0.0
 
 
@@ -50,21 +46,20 @@ class Completion:
 class Backend(Protocol):
     """A way to reach a model."""
 
-    model_name: str
-    """Name reported in ArticleSummary.model."""
-
-    context_tokens: int | None
-    """Context window in tokens, when known (the pipeline lowers it when the model refuses)."""
-
     @property
-    def draft_strategy(self) -> str:
-        """How the pipeline drafts with this model: ONE_PASS or PASSES."""
+    def model_name(self) -> str:
+        """Name reported in ArticleSummary.model."""
         ...
 
-    def complete(self, request: Request) -> Completion:
-        """Send one request and return the reply."""
+    @property
+    def context_tokens(self) -> int | None:
+        """The model's context window in tokens, when known."""
         ...
 
     def count_tokens(self, text: str) -> int:
         """Tokens TEXT takes in this model's prompt (an estimate is fine for endpoints)."""
+        ...
+
+    def complete(self, request: Request) -> Completion:
+        """Send one request and return the reply."""
         ...

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from summarize.backends.base import ONE_PASS, PASSES, Completion, Request
-from summarize.errors import ContextLengthError, ModelHTTPError, UserError
-from summarize.model_files import DEFAULT_MODEL, resolve_model
+from summarize.backends.base import Completion, Request
+from summarize.backends.model_files import resolve_model
+from summarize.config import Settings
+from summarize.errors import ContextLengthError, UnexpectedModelBehavior, UserError
 from summarize.schemas import Usage
 
 DEFAULT_CTX = 8192
@@ -150,11 +151,7 @@ def load_model(path: Path, *, ctx: int, threads: int) -> _Loaded:
 
 
 class LocalBackend:
-    """A GGUF model run by llama.cpp inside this process.
-
-    `draft_strategy` tells the pipeline how to draft with this model: "passes"
-    (`summarize.passes.draft_article`) or "one-pass" (the production prompt).
-    """
+    """A GGUF model run by llama.cpp inside this process."""
 
     def __init__(
         self,
@@ -163,30 +160,30 @@ class LocalBackend:
         name: str | None = None,
         ctx: int | None = None,
         threads: int | None = None,
-        draft_strategy: str = ONE_PASS,
     ) -> None:
         self.model_path = model_path
-        self.model_name = name or model_path.stem
-        self.draft_strategy = draft_strategy
+        self._name = name or model_path.stem
         self.threads = threads or os.cpu_count() or 1
-        self.context_tokens: int | None = ctx or DEFAULT_CTX
-        if self.context_tokens < 512:
+        self._ctx = ctx or DEFAULT_CTX
+        if self._ctx < 512:
             raise UserError(f"--ctx {ctx} is too small. Use at least 512 (default {DEFAULT_CTX})")
-        self._loaded = load_model(model_path, ctx=self.context_tokens, threads=self.threads)
+        self._loaded = load_model(model_path, ctx=self._ctx, threads=self.threads)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> LocalBackend:
+    def from_settings(cls, settings: Settings) -> LocalBackend:
         """The backend for SETTINGS' model_path (or the bundled model), threads and ctx."""
-        model = resolve_model(getattr(settings, "model_path", None))
-        return cls(
-            model.path,
-            name=model.name,
-            # The bundled 0.5B model drafts far better with focused, candidate-constrained
-            # passes (docs/MODELS.md); a model the user brings gets the one-pass prompt.
-            draft_strategy=PASSES if model.name == DEFAULT_MODEL.name else ONE_PASS,
-            ctx=getattr(settings, "ctx", None),
-            threads=getattr(settings, "threads", None),
-        )
+        model = resolve_model(settings.model_path, cache_dir_override=settings.cache_dir)
+        return cls(model.path, name=model.name, ctx=settings.ctx, threads=settings.threads)
+
+    @property
+    def model_name(self) -> str:
+        """The GGUF's name (the bundled model's short name)."""
+        return self._name
+
+    @property
+    def context_tokens(self) -> int:
+        """The context window llama.cpp was loaded with."""
+        return self._ctx
 
     def count_tokens(self, text: str) -> int:
         """Tokens TEXT takes, by the model's own tokenizer."""
@@ -205,7 +202,7 @@ class LocalBackend:
         return len(tokens)
 
     def _check_fits(self, request: Request) -> None:
-        n_ctx = self.context_tokens or DEFAULT_CTX
+        n_ctx = self._ctx
         reserve = min(request.max_tokens, MIN_ANSWER_TOKENS)
         needed = self.prompt_tokens(request)
         if needed + reserve > n_ctx:
@@ -213,7 +210,7 @@ class LocalBackend:
                 f"The prompt takes {needed:,} tokens and the answer needs up to {reserve:,} more, "
                 f"over the local model's context of {n_ctx:,} tokens. Shorten the article or "
                 "raise --ctx",
-                status=400,
+                limit=n_ctx,
             )
 
     def complete(self, request: Request) -> Completion:
@@ -235,11 +232,10 @@ class LocalBackend:
             except ValueError as exc:
                 if "context window" in str(exc):
                     raise ContextLengthError(
-                        f"{exc}. Shorten the article or raise --ctx", status=400
+                        f"{exc}. Shorten the article or raise --ctx", limit=self._ctx
                     ) from None
-                raise ModelHTTPError(
-                    f"llama.cpp rejected the request ({exc}). Report this with --verbose output",
-                    status=400,
+                raise UnexpectedModelBehavior(
+                    f"llama.cpp rejected the request ({exc}). Report this with --verbose output"
                 ) from None
         choice = response["choices"][0]
         usage = response.get("usage") or {}

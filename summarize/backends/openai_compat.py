@@ -1,10 +1,11 @@
 """Any OpenAI-compatible chat endpoint, through the openai SDK.
 
-Structured output modes: `json_schema` (strict response_format), `json_object`
-(the schema is already in the system prompt) and `tools` (one forced function
-call). `auto` starts with json_schema and steps down when a server rejects a
-mode with a 400 about it, remembering the working mode for the rest of the run.
-SDK errors are translated here, once, into summarize.errors.
+Structured output modes: `json_schema` (strict response_format), `json_object` (the
+schema is already in the system prompt) and `tools` (one forced function call). `auto`
+starts with json_schema and steps down when a server says the mode is unsupported or
+invalid, remembering the working mode for the rest of the run. SDK errors are translated
+here, once, into summarize.errors. `request_body` and `parse_completion` are the wire
+format alone, shared with provider batch jobs.
 """
 
 from __future__ import annotations
@@ -12,19 +13,20 @@ from __future__ import annotations
 import email.utils
 import importlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from summarize.backends.base import ONE_PASS, Completion, Request
+from summarize.backends import context_size, model_label
+from summarize.backends.base import Completion, Request
 from summarize.config import Settings
 from summarize.errors import (
     ContextLengthError,
     ModelConnectionError,
     ModelHTTPError,
     UnexpectedModelBehavior,
-    UserError,
 )
 from summarize.schemas import Usage
 
@@ -34,39 +36,34 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FALLBACK = {"json_schema": "json_object", "json_object": "tools"}
-_CONTEXT_MARKERS = (
-    "context_length_exceeded",
-    "context length",
-    "maximum context",
-    "too many tokens",
-)
+# What a server's error says when it does not take a structured-output mode. A 4xx that
+# says "not supported" counts; a 5xx must name the parameter (a bare 500 is a fault).
+_MODE_PARAMETERS = ("response_format", "json_schema", "tool_choice", "tools")
+_CONTEXT_MARKERS = ("context_length_exceeded", "context length", "maximum context", "too many tokens")
+# "maximum context length is 8192 tokens", "context window of 4096": the size the server names.
+_CONTEXT_SIZE = re.compile(r"(?:context length|context window|maximum)[^0-9]{0,40}(\d{3,7})", re.I)
 # Rough but offline: about four characters per token for English news prose.
 CHARS_PER_TOKEN = 4
-# OpenAI's current chat models take 128k tokens. Self-hosted servers are often run with far
-# less (llama.cpp and Ollama default to 4k-8k), so assume 8k there unless told otherwise.
-OPENAI_CONTEXT_TOKENS = 128_000
-SELF_HOSTED_CONTEXT_TOKENS = 8192
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens of TEXT, estimated offline (no tokenizer download): ~4 characters a token."""
+    return len(text) // CHARS_PER_TOKEN + 1
 
 
 class OpenAICompatBackend:
     """A chat-completions endpoint: OpenAI, Azure, vLLM, Ollama, llama.cpp server, LM Studio."""
 
     def __init__(
-        self,
-        client: openai.OpenAI,
-        model: str,
-        *,
-        mode: str = "auto",
-        context_tokens: int | None = None,
+        self, client: openai.OpenAI, model: str, *, mode: str = "auto", context_tokens: int | None = None
     ) -> None:
         self._client = client
-        self.model_name = model
+        self._model = model
+        self._context_tokens = context_tokens
         self.mode = "json_schema" if mode == "auto" else mode
         self._auto = mode == "auto"
-        self._use_max_completion_tokens = False
+        self._limit_key = "max_tokens"
         self._lock = threading.Lock()
-        self.context_tokens: int | None = context_tokens
-        self.draft_strategy = ONE_PASS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAICompatBackend:
@@ -80,17 +77,21 @@ class OpenAICompatBackend:
             timeout=openai.Timeout(settings.timeout, connect=settings.connect_timeout),
             http_client=_deadline_client(settings.timeout),
         )
-        return cls(
-            client,
-            settings.model or _default_model(settings),
-            mode=settings.mode,
-            context_tokens=settings.context_tokens
-            or (OPENAI_CONTEXT_TOKENS if settings.base_url is None else SELF_HOSTED_CONTEXT_TOKENS),
-        )
+        return cls(client, model_label(settings), mode=settings.mode, context_tokens=context_size(settings))
+
+    @property
+    def model_name(self) -> str:
+        """The model name sent to the endpoint."""
+        return self._model
+
+    @property
+    def context_tokens(self) -> int | None:
+        """The endpoint's context window as configured (the pipeline learns a smaller one)."""
+        return self._context_tokens
 
     def count_tokens(self, text: str) -> int:
-        """Estimate tokens offline (no tokenizer download): ~4 characters a token."""
-        return len(text) // CHARS_PER_TOKEN + 1
+        """Estimate tokens offline: ~4 characters a token."""
+        return estimate_tokens(text)
 
     def complete(self, request: Request) -> Completion:
         """Send one request; step down the structured-output mode when the server rejects it."""
@@ -99,59 +100,33 @@ class OpenAICompatBackend:
             mode = self.mode
             sent += 1
             try:
-                response = self._create(request, mode)
+                response = self._create(request_body(request, mode, self._model, self._limit_key))
             except ModelHTTPError as exc:
-                if exc.status == 400 and self._step_down(mode, exc):
+                if self._step_down(mode, exc):
                     continue
                 raise
             return _completion(response, mode, sent)
 
     def _step_down(self, mode: str, exc: ModelHTTPError) -> bool:
         text = f"{exc} {exc.body}".lower()
-        if "max_tokens" in text and not self._use_max_completion_tokens:
-            self._use_max_completion_tokens = True
+        if exc.status == 400 and "max_tokens" in text and self._limit_key == "max_tokens":
+            self._limit_key = "max_completion_tokens"
             return True
-        if not self._auto or mode not in FALLBACK:
-            return False
-        if not any(w in text for w in ("response_format", "json_schema", "tool", "not supported")):
+        if not self._auto or mode not in FALLBACK or not _rejects_mode(exc.status, text):
             return False
         with self._lock:
-            if self.mode == mode:
+            if self.mode == mode:  # another thread may have stepped down already: log once
                 self.mode = FALLBACK[mode]
-                log.warning("endpoint rejected %s mode; using %s from now on", mode, self.mode)
+                log.warning(
+                    "endpoint rejected %s mode (HTTP %d); using %s from now on", mode, exc.status, self.mode
+                )
         return True
 
-    def _create(self, request: Request, mode: str) -> Any:
+    def _create(self, body: dict[str, Any]) -> Any:
         import openai
 
-        kwargs: dict[str, Any] = {
-            "model": self.model_name,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "temperature": request.temperature,
-        }
-        limit_key = "max_completion_tokens" if self._use_max_completion_tokens else "max_tokens"
-        kwargs[limit_key] = request.max_tokens
-        if mode == "json_schema":
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": request.schema_name,
-                    "schema": request.schema,
-                    "strict": True,
-                },
-            }
-        elif mode == "json_object":
-            kwargs["response_format"] = {"type": "json_object"}
-        else:
-            kwargs["tools"] = [
-                {
-                    "type": "function",
-                    "function": {"name": request.schema_name, "parameters": request.schema},
-                }
-            ]
-            kwargs["tool_choice"] = {"type": "function", "function": {"name": request.schema_name}}
         try:
-            response = self._client.chat.completions.create(**kwargs)
+            response = self._client.chat.completions.create(**body)
         except openai.APIStatusError as exc:
             raise _http_error(exc, self._client.api_key) from None
         except openai.APITimeoutError:
@@ -160,7 +135,7 @@ class OpenAICompatBackend:
                 f"({self._client.base_url})"
             ) from None
         except openai.APIConnectionError as exc:
-            cause = _redact(str(exc.__cause__ or exc), self._client.api_key)
+            cause = _describe(exc.__cause__ or exc, self._client.api_key)
             raise ModelConnectionError(
                 f"cannot reach {self._client.base_url} ({cause}). "
                 "Check --base-url and that the server is running"
@@ -179,6 +154,45 @@ class OpenAICompatBackend:
         return response
 
 
+def _rejects_mode(status: int, text: str) -> bool:
+    """Whether an error answer says the structured-output mode is unsupported or invalid."""
+    names_parameter = any(p in text for p in _MODE_PARAMETERS)
+    if 400 <= status < 500:
+        return names_parameter or "not supported" in text
+    return status >= 500 and names_parameter
+
+
+def request_body(request: Request, mode: str, model: str, limit_key: str = "max_tokens") -> dict[str, Any]:
+    """The chat-completions body for REQUEST in structured-output MODE."""
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "temperature": request.temperature,
+        limit_key: request.max_tokens,
+    }
+    if mode == "json_schema":
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": request.schema_name, "schema": request.schema, "strict": True},
+        }
+    elif mode == "json_object":
+        body["response_format"] = {"type": "json_object"}
+    else:
+        body["tools"] = [
+            {"type": "function", "function": {"name": request.schema_name, "parameters": request.schema}}
+        ]
+        body["tool_choice"] = {"type": "function", "function": {"name": request.schema_name}}
+    return body
+
+
+def parse_completion(body: dict[str, Any], mode: str) -> Completion:
+    """A Completion from a chat.completion JSON body (as a batch output line holds it)."""
+    import openai.types.chat
+
+    response = openai.types.chat.ChatCompletion.model_validate(body)
+    return _completion(response, mode, 1)
+
+
 def _not_a_completion() -> ModelConnectionError:
     return ModelConnectionError(
         "the endpoint answered with something that is not a chat completion. "
@@ -186,12 +200,15 @@ def _not_a_completion() -> ModelConnectionError:
     )
 
 
-def _httpx() -> Any:
-    """The HTTP library the installed openai SDK is built on (httpx2 in 3.x, httpx before)."""
-    try:
-        return importlib.import_module("httpx2")
-    except ImportError:
-        return importlib.import_module("httpx")
+def httpx_module() -> Any:
+    """The HTTP library the installed openai SDK's own client is built on (httpx or httpx2).
+
+    Whatever else is installed: pip leaves httpx2 behind when openai 3.x is downgraded.
+    """
+    import openai
+
+    base = next(c for c in openai.DefaultHttpxClient.__mro__[1:] if c.__name__ == "Client")
+    return importlib.import_module(base.__module__.partition(".")[0])
 
 
 def _deadline_client(seconds: float) -> Any:
@@ -202,7 +219,7 @@ def _deadline_client(seconds: float) -> Any:
     """
     import openai
 
-    httpx = _httpx()
+    httpx = httpx_module()
     stream_base: Any = httpx.SyncByteStream
     transport_base: Any = httpx.HTTPTransport
 
@@ -233,14 +250,6 @@ def _deadline_client(seconds: float) -> Any:
     return openai.DefaultHttpxClient(transport=DeadlineTransport(limits=limits))
 
 
-def _default_model(settings: Settings) -> str:
-    from summarize.config import DEFAULT_OPENAI_MODEL
-
-    if settings.base_url is None:
-        return DEFAULT_OPENAI_MODEL
-    raise UserError("no model name given for --base-url. Pass --model NAME or set SUMMARIZE_MODEL")
-
-
 def _completion(response: Any, mode: str, sent: int) -> Completion:
     u = getattr(response, "usage", None)
     usage = Usage(
@@ -265,21 +274,27 @@ def _completion(response: Any, mode: str, sent: int) -> Completion:
     return Completion(text=text, finish_reason=choice.finish_reason, usage=usage)
 
 
-def _redact(text: str, key: str | None) -> str:
+def redact(text: str, key: str | None) -> str:
     """TEXT without the API key: some servers echo a rejected key back in their error."""
     return text.replace(key, "[API key]") if key and len(key) >= 8 else text
 
 
-def _http_error(exc: openai.APIStatusError, key: str | None = None) -> ModelHTTPError:
+def _describe(exc: BaseException, key: str | None) -> str:
+    """What went wrong, never empty: an exception without a message is named by its type."""
+    text = redact(str(exc).strip(), key)
+    return text or type(exc).__name__
+
+
+def _http_error(exc: openai.APIStatusError, key: str | None = None) -> ModelHTTPError | ContextLengthError:
     status = exc.status_code
-    body = _redact(_body_text(exc), key)
-    detail = _redact(f"{exc.message}", key)[:300]
+    body = redact(_body_text(exc), key)
+    detail = redact(f"{exc.message}", key)[:300]
     if status == 400 and any(m in body.lower() or m in detail.lower() for m in _CONTEXT_MARKERS):
+        said = _CONTEXT_SIZE.search(f"{detail} {body}")
         return ContextLengthError(
             f"the prompt is longer than the model's context ({detail}). "
             "Lower --context-tokens so long articles are split into chunks",
-            status=status,
-            body=body,
+            limit=int(said.group(1)) if said else None,
         )
     hint = {
         401: "Check OPENAI_API_KEY (or --api-key)",
@@ -291,7 +306,7 @@ def _http_error(exc: openai.APIStatusError, key: str | None = None) -> ModelHTTP
         f"the endpoint answered HTTP {status}: {detail}. {hint}",
         status=status,
         body=body,
-        retry_after=_retry_after(exc.response.headers),
+        retry_after=retry_after(exc.response.headers),
     )
 
 
@@ -302,7 +317,7 @@ def _body_text(exc: openai.APIStatusError) -> str:
         return ""
 
 
-def _retry_after(headers: Any) -> float | None:
+def retry_after(headers: Any) -> float | None:
     """Seconds the server asks us to wait: retry-after-ms, then retry-after (seconds or a date)."""
     ms = headers.get("retry-after-ms")
     if ms:

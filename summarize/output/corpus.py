@@ -20,10 +20,10 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from summarize.batch.store import RESULTS, RUN, read_records
 from summarize.errors import SummarizeError, UserError
 from summarize.ingest import DEFAULT_MAX_BYTES, load_document
 from summarize.schemas import ArticleSummary
-from summarize.store import RESULTS, RUN, read_records
 
 TextStatus = Literal["ok", "missing", "unreadable", "changed"]
 

@@ -1,6 +1,6 @@
 """Actors resolved across articles: one entry per real-world actor of a whole batch.
 
-Each article's actors were already merged within the article (summarize.actors). Across
+Each article's actors were already merged within the article (summarize.resolve). Across
 articles a name alone is weak evidence, so the rules only merge on what identifies an actor
 (docs/REPORT.md has them with their limits):
 
@@ -24,17 +24,17 @@ from functools import lru_cache
 
 # Name rules of the single-article resolver, shared so both resolvers agree on what a
 # name, a title and a short form are.
-from summarize.actors import (
+from summarize.resolve import (
     _initials,
     _is_acronym,
     _is_proper,
-    _is_title,
     _key,
     _short_form_of,
     _split_title,
 )
-from summarize.actors import is_reporter as _is_reporter
+from summarize.resolve import is_reporter as _is_reporter
 from summarize.schemas import ActorType, ArticleSummary
+from summarize.text import is_title
 
 _SPECIFICITY: dict[str, int] = {"other": 0, "group": 1, "organization": 2, "country": 3, "person": 4}
 
@@ -109,7 +109,7 @@ def _name_key(name: str) -> str:
 
 @lru_cache(maxsize=_CACHE)
 def is_reporter(name: str) -> bool:
-    """Whether NAME means the article's own voice (summarize.actors.is_reporter, cached)."""
+    """Whether NAME means the article's own voice (summarize.resolve.is_reporter, cached)."""
     return _is_reporter(name)
 
 
@@ -138,7 +138,7 @@ def distinctive(name: str, type_: ActorType) -> bool:
 def surname(name: str) -> str | None:
     """The surname key of a surname or title form ("Russian President Putin" -> "putin")."""
     words = _name_key(name).split()
-    titles = [i for i, w in enumerate(words) if _is_title(w)]
+    titles = [i for i, w in enumerate(words) if is_title(w)]
     rest = words[titles[-1] + 1 :] if titles else words
     if len(rest) != 1 or not name.split()[-1][:1].isupper():
         return None

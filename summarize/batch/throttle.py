@@ -1,0 +1,80 @@
+"""AIMD: fewer requests in flight while the endpoint rate-limits, more again when it stops.
+
+`AIMD` is the `Limiter` a batch shares between its articles (`summarize.draft.sender`).
+Each request holds one of `limit` slots. A 429 halves the limit (multiplicative decrease)
+once per "generation": 429s from requests sent before the last decrease were sent under
+the old limit and say nothing new, so a burst of them halves once, not N times. After
+`limit` successes in a row the limit grows by one (additive increase), up to the ceiling.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Slot:
+    """One request's place; the sender sets how it went."""
+
+    generation: int
+    rate_limited: bool = False
+    succeeded: bool = False
+
+
+class AIMD:
+    """Limits in-flight requests to an adaptive number (AIMD on HTTP 429)."""
+
+    def __init__(self, ceiling: int, *, floor: int = 1) -> None:
+        self.ceiling = max(1, ceiling)
+        self.floor = max(1, min(floor, self.ceiling))
+        self.limit = self.ceiling
+        self.in_flight = 0
+        self.decreases = 0
+        self.rate_limited = 0
+        self._generation = 0
+        self._successes = 0
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def slot(self) -> Iterator[Slot]:
+        """Wait for a free place, hold it for one request, then adapt the limit."""
+        slot = Slot(self._acquire())
+        try:
+            yield slot
+        finally:
+            self._release(slot)
+
+    def _acquire(self) -> int:
+        with self._cond:
+            while self.in_flight >= self.limit:
+                self._cond.wait()
+            self.in_flight += 1
+            return self._generation
+
+    def _release(self, slot: Slot) -> None:
+        with self._cond:
+            self.in_flight -= 1
+            if slot.rate_limited:
+                self._on_rate_limit(slot.generation)
+            elif slot.succeeded:
+                self._successes += 1
+                if self._successes >= self.limit and self.limit < self.ceiling:
+                    self._successes = 0
+                    self.limit += 1
+                    log.info("no rate limit lately: up to %d requests in flight", self.limit)
+            self._cond.notify_all()
+
+    def _on_rate_limit(self, generation: int) -> None:
+        self.rate_limited += 1
+        self._successes = 0
+        if generation == self._generation:
+            self._generation += 1
+            self.decreases += 1
+            self.limit = max(self.floor, self.limit // 2)
+            log.info("rate limited: at most %d requests in flight now", self.limit)

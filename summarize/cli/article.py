@@ -1,0 +1,102 @@
+"""Commands on one article: file, text, schema."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from summarize.cli.app import app, edge, write_output
+from summarize.cli.options import Verbose, with_settings
+from summarize.config import Settings
+
+if TYPE_CHECKING:
+    from summarize.schemas import ArticleSummary
+
+
+class Format(str, Enum):
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+@app.command("file")
+@with_settings()
+def file_cmd(
+    path: Annotated[str, typer.Argument(help="Article file (.txt, .md, .html, .htm), or - for stdin.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here, not stdout.")] = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="json, markdown, or html (the report of one article).")
+    ] = Format.json,
+    verbose: Verbose = False,
+    *,
+    settings: Callable[[], Settings],
+) -> None:
+    """Summarize one article and print its ArticleSummary JSON.
+
+    \b
+    Examples:
+      summarize file article.txt                      # embedded local model, offline
+      summarize file page.html --format markdown
+      summarize file page.html --format html -o page.report.html
+      OPENAI_API_KEY=sk-... summarize file article.txt --model gpt-4o-mini
+      summarize file article.txt --base-url http://localhost:11434/v1 --model llama3.1
+    """
+    with edge(verbose):
+        import logging
+
+        from summarize.pipeline import Summarizer
+
+        summarizer = Summarizer.from_settings(settings())
+        doc = summarizer.load(path)
+        for block in doc.removed:
+            logging.getLogger("summarize.ingest").info("removed boilerplate: %.120r", block)
+        result = summarizer.summarize(doc)
+        write_output(_rendered(result, fmt, doc.text), output)
+
+
+def _rendered(result: ArticleSummary, fmt: Format, text: str) -> str:
+    if fmt is Format.html:
+        from summarize.output.report import article_report
+
+        return article_report(result, text)
+    from summarize.output.render import to_json, to_markdown
+
+    return to_markdown(result) if fmt is Format.markdown else to_json(result)
+
+
+@app.command("text")
+@with_settings(model=False)
+def text_cmd(
+    path: Annotated[str, typer.Argument(help="Article file, or - for stdin.")],
+    verbose: Verbose = False,
+    *,
+    settings: Callable[[], Settings],
+) -> None:
+    """Print the clean article text the model would see; evidence offsets index into it."""
+    with edge(verbose):
+        from summarize.ingest import load_document
+
+        resolved = settings()
+        doc = load_document(path, raw=resolved.raw, max_bytes=resolved.max_bytes)
+        if verbose:
+            for block in doc.removed:
+                typer.echo(f"removed: {block[:120]!r}", err=True)
+        sys.stdout.write(doc.text if doc.text.endswith("\n") else doc.text + "\n")
+
+
+@app.command("schema")
+def schema_cmd(
+    draft: Annotated[bool, typer.Option("--draft", help="The shape the model fills instead.")] = False,
+) -> None:
+    """Print the JSON Schema of ArticleSummary (the output of `file` and `batch`)."""
+    import json
+
+    from summarize.schemas import ArticleSummary, draft_json_schema
+
+    schema = draft_json_schema() if draft else ArticleSummary.model_json_schema()
+    sys.stdout.write(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,168 @@
+"""Scoring one summary against gold: the rules behind every figure of `summarize eval`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from summarize.errors import UserError
+from summarize.evaluate.datasets import ENTITY_TYPES, MIN_SUMMARY_COVERAGE, Example
+from summarize.schemas import ArticleSummary
+from summarize.text import PRONOUNS, sentences, words
+
+CONTENT_F1 = 0.5
+# Tokens that carry no identity when comparing a speaker with a gold source.
+_FILLER = PRONOUNS | frozenset(
+    ("the", "a", "an", "of", "for", "to", "and", "in", "on", "at", "mr", "mrs", "ms", "dr", "s")
+)
+
+RULES = {
+    "all": (
+        "grounding before repair = located/proposed; after repair = (located+repaired)/proposed; "
+        "dropped = dropped/proposed (sums over ok articles). Articles longer than max_chars are cut "
+        "at the last paragraph, line or sentence end before it; gold items outside the kept text "
+        "are ignored. Quality metrics are over ok articles; failed articles are counted apart."
+    ),
+    "conll2003": (
+        "Text fed as is (tokenised, one sentence per line). Gold PER/ORG/LOC entities deduped per "
+        "article by (type, lower-cased text). Found if, after lower-casing and splitting into \\w+ "
+        "tokens, the entity equals or is a contiguous token subsequence of an actor name or alias, "
+        "or the name/alias is one of the entity (names made only of pronouns/fillers ignored). "
+        "Recall is micro-averaged over entities."
+    ),
+    "polnear": (
+        "Content recall: a gold attribution (both relation types) is found when some claim's "
+        "evidence span overlaps one of its content spans by >= 1 char, or the claim quote has "
+        f"token F1 >= {CONTENT_F1} with the content text; the best such claim is the match. "
+        "Speaker accuracy: on gold relations of type Attribution (Attribution-no-source excluded) "
+        "whose source is not only "
+        "pronouns/determiners (he, she, they, we, you, I, it, this, who...); correct when the "
+        "matched claim's speaker or an alias of that actor shares a non-filler token (e.g. the "
+        "surname) with the gold source text, case-insensitively. Reported over matched eligible "
+        "attributions (accuracy) and over all eligible ones (end to end)."
+    ),
+    "bbc-summary": (
+        "ROUGE-1 and ROUGE-L F1 (rouge-score, Porter stemming) of the summary against the "
+        f"reference summary; records with summary_recovery_coverage < {MIN_SUMMARY_COVERAGE} are "
+        "skipped. Lead-3 = first 3 sentences of the text fed to the model, scored the same way on "
+        "the same ok articles. The title is passed to the model as the title."
+    ),
+}
+
+
+def token_f1(a: str, b: str) -> float:
+    """Bag-of-tokens F1 of two strings (1.0 when both have no tokens)."""
+    ta, tb = Counter(words(a)), Counter(words(b))
+    if not ta and not tb:
+        return 1.0
+    common = sum((ta & tb).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(ta.values()), common / sum(tb.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def _contains(seq: Sequence[str], sub: Sequence[str]) -> bool:
+    n = len(sub)
+    return n > 0 and any(list(seq[i : i + n]) == list(sub) for i in range(len(seq) - n + 1))
+
+
+def _names(result: ArticleSummary) -> list[list[str]]:
+    names = [words(n) for actor in result.actors for n in (actor.name, *actor.aliases)]
+    return [n for n in names if any(t not in _FILLER for t in n)]
+
+
+def score_conll(result: ArticleSummary, gold: dict[str, Any]) -> dict[str, list[int]]:
+    """Per entity type: [found, total] gold entities among the actors' names and aliases."""
+    names = _names(result)
+    counts = {t: [0, 0] for t in ENTITY_TYPES}
+    for ent in gold["entities"]:
+        want = words(ent["text"])
+        found = any(_contains(name, want) or _contains(want, name) for name in names)
+        counts[ent["type"]][0] += int(found)
+        counts[ent["type"]][1] += 1
+    return counts
+
+
+def named_source(att: dict[str, Any]) -> bool:
+    """Whether a gold attribution counts for speaker accuracy (a named or noun-phrase source)."""
+    if att["relation_type"] != "Attribution" or not att.get("source"):
+        return False
+    return any(t not in PRONOUNS for t in words(att["source"]))
+
+
+def _overlap(a: tuple[int, int], b: Sequence[int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def _match_claim(result: ArticleSummary, att: dict[str, Any]) -> int | None:
+    """Index of the claim that best covers the attribution's content, if any qualifies."""
+    best: tuple[int, float, int] | None = None
+    for i, claim in enumerate(result.claims):
+        ev = (claim.evidence.start, claim.evidence.end)
+        chars = max((_overlap(ev, span) for span in att["spans"]), default=0)
+        f1 = token_f1(claim.evidence.quote, att["content"])
+        if (chars >= 1 or f1 >= CONTENT_F1) and (best is None or (chars, f1) > best[:2]):
+            best = (chars, f1, i)
+    return None if best is None else best[2]
+
+
+def speaker_matches(result: ArticleSummary, speaker: str | None, source: str) -> bool:
+    """Whether SPEAKER (or an alias of that actor) shares a non-filler token with SOURCE."""
+    if not speaker:
+        return False
+    names = [speaker]
+    for actor in result.actors:
+        if actor.name.lower() == speaker.lower():
+            names.extend(actor.aliases)
+    want = {t for t in words(source) if t not in _FILLER}
+    return any(want & set(words(name)) for name in names)
+
+
+def score_polnear(result: ArticleSummary, gold: dict[str, Any]) -> dict[str, int]:
+    """Counts for content recall and speaker accuracy."""
+    c = dict.fromkeys(("content_found", "content_total", "eligible", "matched", "correct"), 0)
+    for att in gold["attributions"]:
+        index = _match_claim(result, att)
+        c["content_total"] += 1
+        c["content_found"] += index is not None
+        if not named_source(att):
+            continue
+        c["eligible"] += 1
+        if index is not None:
+            c["matched"] += 1
+            c["correct"] += speaker_matches(result, result.claims[index].speaker, att["source"])
+    return c
+
+
+def lead3(text: str) -> str:
+    """The first three sentences."""
+    return " ".join(sentences(text)[:3])
+
+
+ROUGE_HINT = "ROUGE needs the rouge-score package. Run `pip install rouge-score` (or the dev extra)"
+
+
+def rouge_scorer() -> Any:
+    """A ROUGE-1/ROUGE-L scorer with stemming; a clear error when rouge-score is missing."""
+    try:
+        import importlib
+
+        module = importlib.import_module("rouge_score.rouge_scorer")
+    except ImportError:
+        raise UserError(ROUGE_HINT) from None
+    return module.RougeScorer(["rouge1", "rougeL"], use_stemmer=True)
+
+
+def score_bbc(summary: str, example: Example, scorer: Any) -> dict[str, float]:
+    """ROUGE-1/ROUGE-L F of SUMMARY and of Lead-3 against the reference."""
+    reference = example.gold["reference"]
+    ours = scorer.score(reference, summary)
+    base = scorer.score(reference, lead3(example.text))
+    return {
+        "rouge1": ours["rouge1"].fmeasure,
+        "rougeL": ours["rougeL"].fmeasure,
+        "lead3_rouge1": base["rouge1"].fmeasure,
+        "lead3_rougeL": base["rougeL"].fmeasure,
+    }

@@ -1,0 +1,235 @@
+"""The pipeline builder: one object that knows how to summarize an article.
+
+`Summarizer.from_settings(settings)` is the only place the pipeline is assembled: the
+backend (built on first use, so a cached batch never loads a model), the prompts, the
+drafter (chosen here, from the settings and what is known of the model), the context
+budget, and the model label. `file`, `eval`, the batch engines, `--dry-run` and the
+Python API all hold one.
+
+One article: ingest -> plan chunks -> draft each chunk (a conversation of request
+rounds) -> ground -> merge chunk summaries -> resolve actors -> ArticleSummary. The
+conversation is driven live here (`summarize`), or round by round by provider batch jobs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from summarize.backends import Backend, context_size, is_small, make_backend, model_label
+from summarize.backends.openai_compat import estimate_tokens
+from summarize.config import Settings, check_endpoint, resolve
+from summarize.draft import Drafter, DraftOptions, Part
+from summarize.draft.budget import ContextBudget
+from summarize.draft.chunking import Chunk, plan_chunks
+from summarize.draft.conversation import Conversation, in_parallel, run_live
+from summarize.draft.merge import merge_summaries
+from summarize.draft.one_pass import OnePass
+from summarize.draft.passes import Passes
+from summarize.draft.retry import RetryPolicy
+from summarize.draft.sender import Limiter, Sender, UsageMeter
+from summarize.errors import ContextLengthError, SummarizeError
+from summarize.ingest import Document, load_document
+from summarize.prompts import Prompts
+from summarize.resolve import attach, resolve_actors
+from summarize.schemas import SCHEMA_VERSION, ArticleSummary, Claim, GroundingStats, Source, Stance, Usage
+
+MAX_CONTEXT_LEARNING = 3
+
+
+def choose_drafter(settings: Settings, prompts: Prompts, *, own_backend: bool = False) -> Drafter:
+    """`--strategy`, or under auto: candidate passes for a small model, one pass otherwise.
+
+    With OWN_BACKEND (a backend given by the caller, not the one the settings select) the
+    model is unknown, so auto means one pass.
+    """
+    options = DraftOptions.from_settings(settings)
+    strategy = settings.strategy
+    if strategy == "auto":
+        strategy = "passes" if is_small(settings) and not own_backend else "one-pass"
+    return Passes(prompts, options) if strategy == "passes" else OnePass(prompts, options)
+
+
+@dataclass
+class Summarizer:
+    """Everything one article needs; safe to share between threads."""
+
+    settings: Settings
+    prompts: Prompts
+    drafter: Drafter
+    model: str
+    budget: ContextBudget
+    retry: RetryPolicy
+    limiter: Limiter | None = None
+    """Shared by every article of a batch: requests in flight adapt to rate limits."""
+    _backend: Backend | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, *, backend: Backend | None = None) -> Summarizer:
+        """The pipeline SETTINGS describe (default: the environment's); BACKEND replaces the
+        one they select (a fake, or a wrapped one)."""
+        settings = settings or resolve()
+        if backend is None:
+            check_endpoint(settings)
+        prompts = Prompts.load(settings.prompts_dir)
+        context = backend.context_tokens if backend is not None else context_size(settings)
+        return cls(
+            settings=settings,
+            prompts=prompts,
+            drafter=choose_drafter(settings, prompts, own_backend=backend is not None),
+            model=backend.model_name if backend is not None else model_label(settings),
+            budget=ContextBudget(context),
+            retry=RetryPolicy.from_settings(settings),
+            _backend=backend,
+        )
+
+    @property
+    def backend(self) -> Backend:
+        """The backend, built (and a local model loaded) on first use."""
+        with self._lock:
+            if self._backend is None:
+                self._backend = make_backend(self.settings)
+            return self._backend
+
+    @property
+    def fingerprint(self) -> str:
+        """What, besides the article, decides the result: model, prompts, drafter, schema."""
+        h = hashlib.sha256()
+        for part in (self.model, self.prompts.fingerprint, self.drafter.name, SCHEMA_VERSION):
+            h.update(part.encode("utf-8") + b"\0")
+        return h.hexdigest()
+
+    def cache_key(self, doc: Document) -> str:
+        """The batch cache key of DOC: its clean text and the fingerprint."""
+        return hashlib.sha256(doc.text.encode("utf-8") + b"\0" + self.fingerprint.encode()).hexdigest()
+
+    def load(self, path: str) -> Document:
+        """Read and clean the article at PATH as the settings say (--raw, --max-bytes)."""
+        return load_document(path, raw=self.settings.raw, max_bytes=self.settings.max_bytes)
+
+    def summarize(self, doc: Document) -> ArticleSummary:
+        """Summarize DOC live; `usage` counts every request, failed attempts included."""
+        meter = UsageMeter()
+        try:
+            result = run_live(self.conversation(doc), Sender(self.backend, self.retry, meter, self.limiter))
+        except SummarizeError as exc:
+            exc.usage = meter.usage
+            raise
+        return result.model_copy(update={"usage": meter.usage})
+
+    def summarize_file(self, path: str) -> ArticleSummary:
+        """Ingest PATH and summarize it."""
+        return self.summarize(self.load(path))
+
+    def conversation(
+        self, doc: Document, count: Callable[[str], int] | None = None
+    ) -> Conversation[ArticleSummary]:
+        """The requests that summarize DOC, round by round (usage is left for the driver).
+
+        COUNT measures tokens for chunk planning: the backend's own count by default, the
+        offline estimate when no model may be loaded (dry runs, batch jobs).
+        """
+        count = count or (lambda text: self.backend.count_tokens(text))
+        for _ in range(MAX_CONTEXT_LEARNING + 1):
+            chunks = self._plan(doc, count)
+            try:
+                parts = yield from in_parallel([self._draft_chunk(doc, c) for c in chunks])
+                break
+            except ContextLengthError as exc:
+                if not self.budget.learn(exc, self._largest_request(doc, chunks, count)):
+                    raise
+        else:
+            raise ContextLengthError(
+                "the model kept rejecting the prompt as too long. Pass a smaller --context-tokens"
+            )
+        summary = (
+            parts[0].draft.summary
+            if len(parts) == 1
+            else (yield from merge_summaries(parts, self.prompts, DraftOptions.from_settings(self.settings)))
+        )
+        return assemble(doc, parts, summary, self.model)
+
+    def first_round_tokens(self, doc: Document) -> int:
+        """Prompt tokens of DOC's first round, estimated offline (no model is loaded)."""
+        conversation = self.conversation(doc, estimate_tokens)
+        try:
+            requests = next(conversation)
+        except StopIteration:
+            return 0  # the program alone could answer: no request at all
+        finally:
+            conversation.close()
+        return sum(estimate_tokens("".join(m.content for m in r.messages)) for r in requests)
+
+    def _plan(self, doc: Document, count: Callable[[str], int]) -> list[Chunk]:
+        overhead = count(self.drafter.overhead(doc))
+        return plan_chunks(
+            doc.text,
+            context=self.budget.tokens,
+            overhead=overhead,
+            answer=self.settings.max_tokens,
+            count=count,
+        )
+
+    def _draft_chunk(self, doc: Document, chunk: Chunk) -> Conversation[Part]:
+        """Draft one chunk; its evidence offsets index the full text."""
+        if (chunk.start, chunk.end) == (0, len(doc.text)):
+            return (yield from self.drafter.draft(doc))
+        part = yield from self.drafter.draft(replace(doc, text=doc.text[chunk.start : chunk.end]))
+        return shifted(part, chunk.start)
+
+    def _largest_request(self, doc: Document, chunks: list[Chunk], count: Callable[[str], int]) -> int:
+        """Our estimate of the largest request just sent: prompt plus room for the answer."""
+        largest = max(count(doc.text[c.start : c.end]) for c in chunks)
+        return count(self.drafter.overhead(doc)) + largest + self.settings.max_tokens
+
+
+def shifted(part: Part, offset: int) -> Part:
+    """PART with its evidence offsets moved by OFFSET (a chunk's start in the full text)."""
+    grounded = part.grounded
+    grounded.stances = [_shift(x, offset) for x in grounded.stances]
+    grounded.claims = [_shift(x, offset) for x in grounded.claims]
+    return part
+
+
+_Item = TypeVar("_Item", Stance, Claim)
+
+
+def _shift(item: _Item, offset: int) -> _Item:
+    ev = item.evidence
+    moved = ev.model_copy(update={"start": ev.start + offset, "end": ev.end + offset})
+    return item.model_copy(update={"evidence": moved})
+
+
+def assemble(doc: Document, parts: list[Part], summary: str, model: str) -> ArticleSummary:
+    """The ArticleSummary of DOC from its grounded parts: actors resolved, stances and claims
+    pointed at them, duplicates and unlocated items in `dropped`."""
+    stances = [st for part in parts for st in part.grounded.stances]
+    claims = [c for part in parts for c in part.grounded.claims]
+    dropped = [d for part in parts for d in part.grounded.dropped()]
+    attached = attach(stances, claims, resolve_actors([a for p in parts for a in p.draft.actors], doc.text))
+    dropped.extend(attached.dropped)
+    stats = GroundingStats(
+        proposed=sum(len(p.draft.stances) + len(p.draft.claims) for p in parts),
+        located=sum(p.located for p in parts),
+        repaired=sum(p.repaired for p in parts),
+        dropped=len(dropped),
+    )
+    source = Source(
+        path=doc.path, sha256=doc.sha256, title=doc.title, author=doc.author, date=doc.date, site=doc.site
+    )
+    return ArticleSummary(
+        summary=summary.strip(),
+        actors=attached.actors,
+        stances=attached.stances,
+        claims=attached.claims,
+        dropped=dropped,
+        source=source,
+        model=model,
+        usage=Usage(),
+        grounding=stats,
+        chunks=len(parts),
+    )

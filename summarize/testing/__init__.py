@@ -1,0 +1,15 @@
+"""Fakes for tests and benchmarks: a queue backend and a loopback OpenAI-compatible server.
+
+Shipped with the package so users can test code that calls summarize without a model:
+
+    fake = FakeBackend()
+    fake.enqueue(draft_json)            # or an exception, or a Completion
+    summarize_text(text, backend=fake)
+"""
+
+from __future__ import annotations
+
+from summarize.testing.fakes import FakeBackend
+from summarize.testing.server import FakeOpenAIServer, Reply, Responder, chat_completion, echo_responder, ok
+
+__all__ = ["FakeBackend", "FakeOpenAIServer", "Reply", "Responder", "chat_completion", "echo_responder", "ok"]
