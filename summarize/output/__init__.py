@@ -1,6 +1,8 @@
-"""Views of finished work for people and tools: a SQLite database and a single-file HTML report.
+"""What the pipeline's results become for people and tools.
 
-corpus.py reads a batch's output folder (and re-reads the article texts), crossref.py
-resolves actors across articles, topics.py groups stance topics, sqlite.py and report.py
-write the two outputs. docs/REPORT.md describes both.
+render.py renders one ArticleSummary as JSON or Markdown. The rest reads a finished batch
+back: corpus.py (results.jsonl, run.json and the re-read article texts), crossref.py
+(actors resolved across articles), topics.py (stance topics grouped across articles),
+sqlite.py (the SQLite export) and report.py with assets/ (the single-file HTML report).
+docs/REPORT.md describes the export and the report.
 """
