@@ -25,18 +25,17 @@ from functools import lru_cache
 # Name rules of the single-article resolver, shared so both resolvers agree on what a
 # name, a title and a short form are.
 from summarize.resolve import (
-    _initials,
-    _is_acronym,
-    _is_proper,
-    _key,
-    _short_form_of,
-    _split_title,
+    TYPE_SPECIFICITY,
+    initials,
+    is_acronym,
+    is_proper,
+    name_key,
+    short_form_of,
+    split_title_name,
 )
 from summarize.resolve import is_reporter as _is_reporter
 from summarize.schemas import ActorType, ArticleSummary
 from summarize.text import is_title
-
-_SPECIFICITY: dict[str, int] = {"other": 0, "group": 1, "organization": 2, "country": 3, "person": 4}
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ _CACHE = 1 << 16
 
 @lru_cache(maxsize=_CACHE)
 def _name_key(name: str) -> str:
-    return _key(name)
+    return name_key(name)
 
 
 @lru_cache(maxsize=_CACHE)
@@ -116,7 +115,7 @@ def is_reporter(name: str) -> bool:
 @lru_cache(maxsize=_CACHE)
 def _bare(name: str, type_: ActorType) -> str:
     """A person's name without leading titles, when what is left is a full name."""
-    return _split_title(name)[1] if type_ in ("person", "other") else name
+    return split_title_name(name)[1] if type_ in ("person", "other") else name
 
 
 @lru_cache(maxsize=_CACHE)
@@ -130,8 +129,8 @@ def distinctive(name: str, type_: ActorType) -> bool:
         return False
     if type_ in ("person", "other"):
         bare = _bare(name, type_)
-        return _is_proper(bare) and len(_name_key(bare).split()) >= 2
-    return _is_proper(name, person=False)
+        return is_proper(bare) and len(_name_key(bare).split()) >= 2
+    return is_proper(name, person=False)
 
 
 @lru_cache(maxsize=_CACHE)
@@ -236,7 +235,7 @@ def _owner(
     same_article = {r for k in keys for r in in_article.get((entry.article, k), ())}
     anywhere = {r for k in keys for r in corpus.get(k, ())}
     for scope in (same_article, anywhere):
-        owners = {r for r in scope if any(_short_form_of(n, f) for n in entry.names for f in full[r])}
+        owners = {r for r in scope if any(short_form_of(n, f) for n in entry.names for f in full[r])}
         if len(owners) == 1:
             return owners.pop()
         if owners:
@@ -251,10 +250,10 @@ def _merge_acronyms(entries: Sequence[Entry], uf: _UnionFind) -> None:
         if entry.type == "person":
             continue
         for name in entry.names:
-            if len(_name_key(name).split()) >= 2 and _is_proper(name, person=False):
-                by_initials[_initials(name)].add(uf.find(i))
+            if len(_name_key(name).split()) >= 2 and is_proper(name, person=False):
+                by_initials[initials(name)].add(uf.find(i))
     for i, entry in enumerate(entries):
-        if entry.type == "person" or not _is_acronym(entry.name):
+        if entry.type == "person" or not is_acronym(entry.name):
             continue
         owners = {uf.find(r) for r in by_initials.get(entry.name.replace(".", ""), ())}
         if len(owners) == 1:
@@ -263,7 +262,7 @@ def _merge_acronyms(entries: Sequence[Entry], uf: _UnionFind) -> None:
 
 def _to_actor(group: Sequence[Entry], paths: Sequence[str]) -> CorpusActor:
     kinds = Counter(e.type for e in group)
-    type_: ActorType = max(kinds, key=lambda t: (t != "other", kinds[t], _SPECIFICITY[t]))
+    type_: ActorType = max(kinds, key=lambda t: (t != "other", kinds[t], TYPE_SPECIFICITY[t]))
     # The name most articles use as their own canonical one; an alias only when none is.
     names = Counter(_bare(e.name, e.type) for e in group if distinctive(e.name, e.type)) or Counter(
         _bare(n, e.type) for e in group for n in e.aliases if distinctive(n, e.type)
