@@ -121,6 +121,13 @@ class Summarizer:
             raise
         return result.model_copy(update={"usage": meter.usage})
 
+    def cancel(self) -> None:
+        """Stop a generation in progress, when the backend can (the embedded model): an
+        abandoned article must not keep the CPU busy or hold up the exit."""
+        cancel = getattr(self._backend, "cancel", None)
+        if callable(cancel):
+            cancel()
+
     def summarize_file(self, path: str) -> ArticleSummary:
         """Ingest PATH and summarize it."""
         return self.summarize(self.load(path))

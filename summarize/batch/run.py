@@ -123,6 +123,8 @@ def run_batch(
     try:
         with _Signals(worker.stop) as signals:
             left = _schedule(items, worker, workers, results, stats, config, reporter, signals)
+        if stats.interrupted:
+            summarizer.cancel()
         if results.needs_compaction:
             results.compact()
         if config.csv:
