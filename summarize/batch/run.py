@@ -65,7 +65,7 @@ class _Pool:
             self.tasks.put(None)
 
 
-class _Signals:
+class Signals:
     """SIGINT/SIGTERM set the stop event; a second one abandons in-flight work at once."""
 
     def __init__(self, stop: threading.Event) -> None:
@@ -73,7 +73,7 @@ class _Signals:
         self.count = 0
         self._old: dict[int, Any] = {}
 
-    def __enter__(self) -> _Signals:
+    def __enter__(self) -> Signals:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._old[sig] = signal.signal(sig, self._handle)
@@ -121,7 +121,7 @@ def run_batch(
     started = time.monotonic()
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
-        with _Signals(worker.stop) as signals:
+        with Signals(worker.stop) as signals:
             left = _schedule(items, worker, workers, results, stats, config, reporter, signals)
         if results.needs_compaction:
             results.compact()
@@ -145,7 +145,7 @@ def _schedule(
     stats: Stats,
     config: BatchConfig,
     reporter: Reporter | None,
-    signals: _Signals,
+    signals: Signals,
 ) -> int:
     """Keep a bounded window of articles in flight; return how many were left undone."""
     pool = _Pool(worker, workers)
@@ -244,7 +244,8 @@ def write_run_json(
         "usage": stats.usage.model_dump(),
         "retries": stats.retries,
         "rate_limited": stats.rate_limited,
-        "estimated_cost": stats.cost(config.price_in, config.price_out),
+        "estimated_cost": stats.cost(*config.prices),
+        "price_factor": config.price_factor,
         "failures": [{"path": p, "error": e} for p, e in stats.failures],
         "exit_code": stats.exit_code,
         **extra,
