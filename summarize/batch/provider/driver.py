@@ -174,8 +174,9 @@ class _Run:
             self.report.outputs = {r.name: _handed(self.job, r.name) for r in self.job.manifest.shards}
 
     def _collect(self) -> set[str]:
-        """Store every result not handed out before in its article's replies; the articles touched."""
-        touched: set[str] = set()
+        """Store every result not handed out before in its article's replies; the articles touched
+        (those with new results, and those with requests that will never get one: to resubmit)."""
+        touched = {article_of(left.custom_id) for left in self.job.pending_resubmit()}
         for item in self.job.collect():
             error = checked(item.body, item.error)
             reply = Reply(item.custom_id, item.shard, None if error else item.body, error)
