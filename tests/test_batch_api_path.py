@@ -11,12 +11,10 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from summarize.batch.jobs import read_output_lines
 from summarize.testing import Reply
 from summarize.testing.batch_api import BatchPlan, FakeBatchAPI
 from tests.provider_fakes import (
     CONTEXT_TOKENS,
-    REASK,
     make_corpus,
     outputs,
     responder,

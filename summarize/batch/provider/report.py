@@ -54,7 +54,7 @@ def _counts(view: BatchView) -> str:
     if view.settled is not None:
         s = view.settled
         text = f"{view.lines:,} requests: {s.ok:,} answered, {s.errors:,} failed"
-        return text + (f", {s.not_run:,} never ran (resubmitted)" if s.not_run else "")
+        return text + (f", {s.not_run:,} never ran" if s.not_run else "")
     if view.phase == "written":
         return (
             f"{view.lines:,} requests, ~{view.tokens:,} tokens (waits for room under --max-enqueued-tokens)"
