@@ -9,12 +9,10 @@ With SUMMARIZE_TEST_KILL_AT=STEP:N it kills itself with SIGKILL the Nth time STE
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
+
+from kill_switch import killer
 
 from summarize.batch import BatchConfig
 from summarize.batch.provider import ProviderOptions, run_provider
@@ -22,18 +20,6 @@ from summarize.config import Settings
 from summarize.draft.retry import RetryPolicy
 
 CONTEXT_TOKENS = 4400  # as tests/provider_fakes.py: the long article is read in chunks, then merged
-
-
-def killer() -> Callable[[str], None]:
-    step, _, nth = os.environ.get("SUMMARIZE_TEST_KILL_AT", "").partition(":")
-    seen: Counter[str] = Counter()
-
-    def on_step(name: str) -> None:
-        seen[name] += 1
-        if name == step and seen[name] == int(nth or 1):
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return on_step
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,23 +15,11 @@ from typer.testing import CliRunner
 
 from summarize.cli import app
 from summarize.testing.batch_api import BatchPlan, FakeBatchAPI
-from tests.provider_fakes import CONTEXT_TOKENS, make_corpus, outputs, responder, results, run_live
+from tests.kill_switch import run_child
+from tests.provider_fakes import CONTEXT_TOKENS, outputs, responder, results, run_live
 from tests.vllm_lines import run_batch_like
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBatchAPI]:
-    with FakeBatchAPI(responder=responder) as api:
-        yield api
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    src = tmp_path / "in"
-    make_corpus(src)
-    return src
 
 
 def summarize(*args: object) -> tuple[int, str]:
@@ -40,34 +27,34 @@ def summarize(*args: object) -> tuple[int, str]:
     return result.exit_code, result.stderr
 
 
-def endpoint(fake: FakeBatchAPI) -> list[str]:
-    return ["--base-url", fake.base_url, "--api-key", "x", "--model", "fake-model"]
+def endpoint(batch_api: FakeBatchAPI) -> list[str]:
+    return ["--base-url", batch_api.base_url, "--api-key", "x", "--model", "fake-model"]
 
 
 def test_batch_api_without_wait_submits_and_says_how_to_continue(
-    corpus: Path, tmp_path: Path, fake: FakeBatchAPI
+    corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI
 ) -> None:
     out = tmp_path / "out"
-    code, err = summarize(corpus, "-o", out, "--via", "batch-api", *endpoint(fake))
+    code, err = summarize(corpus, "-o", out, "--via", "batch-api", *endpoint(batch_api))
     assert code == 0 and "requests-00001.jsonl  batch_000001   validating" in err
     assert "Not finished: 7 article(s) wait" in err and "Run the same command again" in err
     for _ in range(10):
-        code, err = summarize(corpus, "-o", out, "--via", "batch-api", *endpoint(fake))
+        code, err = summarize(corpus, "-o", out, "--via", "batch-api", *endpoint(batch_api))
         if "Not finished" not in err:
             break
     assert code == 0 and [r["status"] for r in results(out)] == ["ok"] * 7
-    assert fake.batches_per_shard() == {"requests-00001.jsonl": 1, "requests-00002.jsonl": 1}
+    assert batch_api.batches_per_shard() == {"requests-00001.jsonl": 1, "requests-00002.jsonl": 1}
     run = json.loads((out / "run.json").read_text())
     assert run["via"] == "batch-api" and run["batches"][0]["status"] == "completed" and run["waiting"] == 0
 
 
 def test_wait_polls_to_the_end_and_the_cost_has_the_batch_discount(
-    corpus: Path, tmp_path: Path, fake: FakeBatchAPI
+    corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI
 ) -> None:
     out = tmp_path / "out"
     prices = ["--price-in", "2", "--price-out", "8"]
     code, err = summarize(
-        corpus, "-o", out, "--via", "batch-api", "--wait", "--poll", "0", *prices, *endpoint(fake)
+        corpus, "-o", out, "--via", "batch-api", "--wait", "--poll", "0", *prices, *endpoint(batch_api)
     )
     assert code == 0 and "Not finished" not in err and "times 0.5 for the provider's batch discount" in err
     run = json.loads((out / "run.json").read_text())
@@ -182,23 +169,25 @@ def test_collect_reports_lines_it_cannot_match_and_never_guesses(corpus: Path, t
 
 
 def test_cancel_keeps_what_finished_and_a_rerun_resubmits_the_rest(
-    corpus: Path, tmp_path: Path, fake: FakeBatchAPI
+    corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI
 ) -> None:
     out = tmp_path / "out"
-    fake.plans.append(BatchPlan(in_progress=50, cancelling=1, finished=2))
+    batch_api.plans.append(BatchPlan(in_progress=50, cancelling=1, finished=2))
     for _ in range(2):  # submit; then one poll: the batch is in progress
-        code, _ = summarize(corpus, "-o", out, "--via", "batch-api", *endpoint(fake))
+        code, _ = summarize(corpus, "-o", out, "--via", "batch-api", *endpoint(batch_api))
         assert code == 0
-    code, err = summarize(corpus, "-o", out, "--cancel", "--wait", "--poll", "0", *endpoint(fake))
+    code, err = summarize(corpus, "-o", out, "--cancel", "--wait", "--poll", "0", *endpoint(batch_api))
     assert code == 0 and "Cancelled 1 batch(es)" in err and "cancelled" in err
     assert "without --cancel to send the rest" in err
     assert [r["status"] for r in results(out)] == ["ok"]  # two lines ran: one article, one first try
-    code, err = summarize(corpus, "-o", out, "--via", "batch-api", "--wait", "--poll", "0", *endpoint(fake))
+    code, err = summarize(
+        corpus, "-o", out, "--via", "batch-api", "--wait", "--poll", "0", *endpoint(batch_api)
+    )
     assert code == 0 and len(results(out)) == 7 and {r["status"] for r in results(out)} == {"ok"}
-    assert set(fake.batches_per_shard().values()) == {1}
+    assert set(batch_api.batches_per_shard().values()) == {1}
 
 
-def test_the_token_cap_holds_back_new_articles(corpus: Path, tmp_path: Path, fake: FakeBatchAPI) -> None:
+def test_the_token_cap_holds_back_new_articles(corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI) -> None:
     out = tmp_path / "out"
     code, err = summarize(
         corpus,
@@ -211,7 +200,7 @@ def test_the_token_cap_holds_back_new_articles(corpus: Path, tmp_path: Path, fak
         "0",
         "--max-tokens-total",
         "8000",
-        *endpoint(fake),
+        *endpoint(batch_api),
     )
     statuses = [r["status"] for r in results(out)]
     assert code == 1 and "token budget" in err and 0 < len(statuses) < 7 and set(statuses) == {"ok"}
@@ -236,42 +225,38 @@ KILL_POINTS = [
 ]
 
 
-def run_child(src: Path, out: Path, fake: FakeBatchAPI, kill_at: str | None) -> int:
-    env = {k: v for k, v in os.environ.items() if k != "SUMMARIZE_TEST_KILL_AT"}
-    if kill_at:
-        env["SUMMARIZE_TEST_KILL_AT"] = kill_at
-    done = subprocess.run(
-        [sys.executable, str(CHILD), str(src), str(out), fake.base_url], env=env, timeout=300, check=False
-    )
-    return done.returncode
+def run_provider_child(src: Path, out: Path, batch_api: FakeBatchAPI, kill_at: str | None) -> int:
+    return run_child(str(CHILD), [str(src), str(out), batch_api.base_url], kill_at)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kill_at", KILL_POINTS)
 def test_kill_9_at_every_phase_then_one_complete_run(
-    corpus: Path, tmp_path: Path, fake: FakeBatchAPI, kill_at: str
+    corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI, kill_at: str
 ) -> None:
-    fake.plans.append(BatchPlan(outcome="expired", finished=3))  # the first batch leaves work to resubmit
+    batch_api.plans.append(
+        BatchPlan(outcome="expired", finished=3)
+    )  # the first batch leaves work to resubmit
     out = tmp_path / "out"
-    assert run_child(corpus, out, fake, kill_at) == -signal.SIGKILL
-    assert run_child(corpus, out, fake, None) == 0
+    assert run_provider_child(corpus, out, batch_api, kill_at) == -signal.SIGKILL
+    assert run_provider_child(corpus, out, batch_api, None) == 0
     lines = results(out)
     assert sorted(r["path"] for r in lines) == sorted(
         p.relative_to(corpus).as_posix() for p in corpus.rglob("*.txt")
     )
     assert {r["status"] for r in lines} == {"ok"}  # exactly one line, ok, per article
     shards = sorted(p.name for p in (out / "batch-api" / "requests").glob("*.jsonl"))
-    assert fake.batches_per_shard() == dict.fromkeys(shards, 1)
-    assert len([f for f in fake.files.values() if f["purpose"] == "batch"]) == len(shards)
+    assert batch_api.batches_per_shard() == dict.fromkeys(shards, 1)
+    assert len([f for f in batch_api.files.values() if f["purpose"] == "batch"]) == len(shards)
     run_live(corpus, tmp_path / "live", context_tokens=CONTEXT_TOKENS)
     assert outputs(out) == outputs(tmp_path / "live")
 
 
 @pytest.mark.slow
 def test_ctrl_c_while_waiting_exits_130_and_the_job_goes_on(
-    corpus: Path, tmp_path: Path, fake: FakeBatchAPI
+    corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI
 ) -> None:
-    fake.plans.append(BatchPlan(validating=10_000))
+    batch_api.plans.append(BatchPlan(validating=10_000))
     out = tmp_path / "out"
     args = [
         "batch",
@@ -283,15 +268,15 @@ def test_ctrl_c_while_waiting_exits_130_and_the_job_goes_on(
         "--wait",
         "--poll",
         "0.2",
-        *endpoint(fake),
+        *endpoint(batch_api),
     ]
     proc = subprocess.Popen(
         [sys.executable, "-m", "summarize", *args], stderr=subprocess.PIPE, text=True, env=dict(os.environ)
     )
     deadline = time.monotonic() + 60
-    while fake.calls["GET /v1/batches/{id}"] < 2 and time.monotonic() < deadline:
+    while batch_api.calls["GET /v1/batches/{id}"] < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Interrupted" in err and "Run the same command again" in err
-    assert fake.batches_per_shard() == {"requests-00001.jsonl": 1}
+    assert batch_api.batches_per_shard() == {"requests-00001.jsonl": 1}

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import typing
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pydantic import TypeAdapter
 
 from summarize.testing import Reply
@@ -17,24 +15,10 @@ from tests.provider_fakes import (
     CONTEXT_TOKENS,
     make_corpus,
     outputs,
-    responder,
     results,
     run_job,
     run_live,
 )
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBatchAPI]:
-    with FakeBatchAPI(responder=responder) as api:
-        yield api
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    src = tmp_path / "in"
-    make_corpus(src)
-    return src
 
 
 def by_path(out: Path) -> dict[str, dict[str, Any]]:
@@ -47,11 +31,11 @@ def shard_lines(out: Path) -> list[list[dict[str, Any]]]:
 
 
 def test_outputs_and_token_counts_are_the_live_paths(
-    corpus: Path, tmp_path: Path, fake: FakeBatchAPI
+    corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI
 ) -> None:
     overrides = {"context_tokens": CONTEXT_TOKENS}
     live = run_live(corpus, tmp_path / "live", **overrides)
-    report = run_job(corpus, tmp_path / "api", fake.base_url, settings=overrides)
+    report = run_job(corpus, tmp_path / "api", batch_api.base_url, settings=overrides)
     assert live.ok == report.stats.ok == 7 and report.exit_code == 0 and not report.unfinished
     assert outputs(tmp_path / "api") == outputs(tmp_path / "live")  # byte for byte
     live_lines, api_lines = by_path(tmp_path / "live"), by_path(tmp_path / "api")
@@ -65,9 +49,9 @@ def test_outputs_and_token_counts_are_the_live_paths(
 
 
 def test_follow_ups_go_in_later_batches_and_nothing_is_sent_twice(
-    corpus: Path, tmp_path: Path, fake: FakeBatchAPI
+    corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI
 ) -> None:
-    run_job(corpus, tmp_path / "api", fake.base_url, settings={"context_tokens": CONTEXT_TOKENS})
+    run_job(corpus, tmp_path / "api", batch_api.base_url, settings={"context_tokens": CONTEXT_TOKENS})
     rounds = shard_lines(tmp_path / "api")
     chunks = by_path(tmp_path / "api")["long.txt"]["result"]["chunks"]
     assert [len(r) for r in rounds] == [6 + chunks, 3]  # short articles and chunks; re-ask, repair, merge
@@ -77,19 +61,19 @@ def test_follow_ups_go_in_later_batches_and_nothing_is_sent_twice(
     assert sum(f"read in {chunks} consecutive parts" in m for m in follow_ups) == 1
     ids = [line["custom_id"] for r in rounds for line in r]
     assert len(ids) == len(set(ids))
-    assert fake.batches_per_shard() == {"requests-00001.jsonl": 1, "requests-00002.jsonl": 1}
-    again = run_job(corpus, tmp_path / "api", fake.base_url, settings={"context_tokens": CONTEXT_TOKENS})
-    assert again.stats.cached == 7 and again.written == [] and len(fake.batches) == 2
+    assert batch_api.batches_per_shard() == {"requests-00001.jsonl": 1, "requests-00002.jsonl": 1}
+    again = run_job(corpus, tmp_path / "api", batch_api.base_url, settings={"context_tokens": CONTEXT_TOKENS})
+    assert again.stats.cached == 7 and again.written == [] and len(batch_api.batches) == 2
 
 
 def test_request_lines_are_the_live_bodies_and_match_the_sdk_types(
-    tmp_path: Path, fake: FakeBatchAPI
+    tmp_path: Path, batch_api: FakeBatchAPI
 ) -> None:
     from openai.types.chat import completion_create_params
 
     src = tmp_path / "in"
     make_corpus(src, 2, long=False)
-    run_job(src, tmp_path / "api", fake.base_url)
+    run_job(src, tmp_path / "api", batch_api.base_url)
     params = completion_create_params.CompletionCreateParamsNonStreaming
     for line in shard_lines(tmp_path / "api")[0]:
         assert list(line) == ["custom_id", "method", "url", "body"]
@@ -99,18 +83,18 @@ def test_request_lines_are_the_live_bodies_and_match_the_sdk_types(
 
 
 def test_expiry_keeps_what_finished_and_resubmits_the_rest(
-    corpus: Path, tmp_path: Path, fake: FakeBatchAPI
+    corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI
 ) -> None:
-    fake.plans.append(BatchPlan(outcome="expired", finished=3))
-    report = run_job(corpus, tmp_path / "api", fake.base_url)
+    batch_api.plans.append(BatchPlan(outcome="expired", finished=3))
+    report = run_job(corpus, tmp_path / "api", batch_api.base_url)
     assert report.stats.ok == 7 and report.exit_code == 0
-    assert set(fake.batches_per_shard().values()) == {1}
+    assert set(batch_api.batches_per_shard().values()) == {1}
     assert [r["status"] for r in results(tmp_path / "api")] == ["ok"] * 7
     first = report.state.batches[0]
     assert first.status == "expired" and first.settled is not None and first.settled.not_run == 4
 
 
-def test_per_line_errors(corpus: Path, tmp_path: Path, fake: FakeBatchAPI) -> None:
+def test_per_line_errors(corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI) -> None:
     seen: set[str] = set()
 
     def errors(custom_id: str, body: dict[str, Any]) -> Reply | None:
@@ -124,8 +108,8 @@ def test_per_line_errors(corpus: Path, tmp_path: Path, fake: FakeBatchAPI) -> No
             )
         return None
 
-    fake.plan = BatchPlan(line_error=errors)
-    report = run_job(corpus, tmp_path / "api", fake.base_url)
+    batch_api.plan = BatchPlan(line_error=errors)
+    report = run_job(corpus, tmp_path / "api", batch_api.base_url)
     lines = by_path(tmp_path / "api")
     assert lines["a00.txt"]["status"] == "ok" and lines["a00.txt"]["usage"]["requests"] == 2
     assert lines["a03.txt"]["status"] == "failed" and "\n" not in lines["a03.txt"]["error"]
@@ -135,29 +119,29 @@ def test_per_line_errors(corpus: Path, tmp_path: Path, fake: FakeBatchAPI) -> No
     assert report.stats.ok == 6 and report.stats.failed == 1 and report.exit_code == 1
 
 
-def test_a_batch_with_only_an_error_file(corpus: Path, tmp_path: Path, fake: FakeBatchAPI) -> None:
+def test_a_batch_with_only_an_error_file(corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI) -> None:
     overloaded = Reply(503, {"error": {"message": "overloaded", "type": "server_error", "code": None}})
-    fake.plans.append(BatchPlan(line_error=lambda cid, body: overloaded))
-    report = run_job(corpus, tmp_path / "api", fake.base_url)
+    batch_api.plans.append(BatchPlan(line_error=lambda cid, body: overloaded))
+    report = run_job(corpus, tmp_path / "api", batch_api.base_url)
     first = report.state.batches[0]
     assert first.status == "completed" and first.settled is not None and first.settled.errors == 7
-    assert report.stats.ok == 7 and set(fake.batches_per_shard().values()) == {1}
+    assert report.stats.ok == 7 and set(batch_api.batches_per_shard().values()) == {1}
 
 
 def test_a_line_that_keeps_failing_fails_its_article_after_three_batches(
-    tmp_path: Path, fake: FakeBatchAPI
+    tmp_path: Path, batch_api: FakeBatchAPI
 ) -> None:
     src = tmp_path / "in"
     make_corpus(src, 2, long=False)
     boom = Reply(500, {"error": {"message": "boom", "type": "server_error", "code": None}})
-    fake.plan = BatchPlan(line_error=lambda cid, body: boom if "town 0 " in json.dumps(body) else None)
-    report = run_job(src, tmp_path / "api", fake.base_url)
+    batch_api.plan = BatchPlan(line_error=lambda cid, body: boom if "town 0 " in json.dumps(body) else None)
+    report = run_job(src, tmp_path / "api", batch_api.base_url)
     line = by_path(tmp_path / "api")["a00.txt"]
     assert line["status"] == "failed" and "3 batches" in line["error"] and "--reask live" in line["error"]
     assert line["usage"]["requests"] == 3 and report.exit_code == 1
 
 
-def test_a_context_length_refusal_splits_the_article(tmp_path: Path, fake: FakeBatchAPI) -> None:
+def test_a_context_length_refusal_splits_the_article(tmp_path: Path, batch_api: FakeBatchAPI) -> None:
     src = tmp_path / "in"
     make_corpus(src, 1)
     too_long = Reply(
@@ -170,14 +154,16 @@ def test_a_context_length_refusal_splits_the_article(tmp_path: Path, fake: FakeB
             }
         },
     )
-    fake.plan = BatchPlan(line_error=lambda cid, body: too_long if len(json.dumps(body)) > 16_000 else None)
-    report = run_job(src, tmp_path / "api", fake.base_url, settings={"max_tokens": 256})
+    batch_api.plan = BatchPlan(
+        line_error=lambda cid, body: too_long if len(json.dumps(body)) > 16_000 else None
+    )
+    report = run_job(src, tmp_path / "api", batch_api.base_url, settings={"max_tokens": 256})
     line = by_path(tmp_path / "api")["long.txt"]
     assert line["status"] == "ok" and line["result"]["chunks"] > 1 and report.stats.ok == 4
 
 
 def test_a_rejected_structured_output_mode_steps_down_for_the_job(
-    corpus: Path, tmp_path: Path, fake: FakeBatchAPI
+    corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI
 ) -> None:
     rejected = Reply(
         400,
@@ -188,12 +174,12 @@ def test_a_rejected_structured_output_mode_steps_down_for_the_job(
             }
         },
     )
-    fake.plan = BatchPlan(
+    batch_api.plan = BatchPlan(
         line_error=lambda cid, body: (
             rejected if body.get("response_format", {}).get("type") == "json_schema" else None
         )
     )
-    report = run_job(corpus, tmp_path / "api", fake.base_url)
+    report = run_job(corpus, tmp_path / "api", batch_api.base_url)
     assert report.stats.ok == 7
     assert [v.mode for v in report.variants] == ["json_schema", "json_object"]
     manifest = json.loads((tmp_path / "api" / "batch-api" / "manifest.json").read_text())
@@ -205,14 +191,14 @@ def test_a_rejected_structured_output_mode_steps_down_for_the_job(
     assert by_path(tmp_path / "api")["a00.txt"]["usage"]["requests"] == 2
 
 
-def test_reask_live_sends_follow_ups_live(corpus: Path, tmp_path: Path, fake: FakeBatchAPI) -> None:
+def test_reask_live_sends_follow_ups_live(corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI) -> None:
     overrides = {"context_tokens": CONTEXT_TOKENS}
-    report = run_job(corpus, tmp_path / "api", fake.base_url, reask="live", settings=overrides)
-    assert report.stats.ok == 7 and len(fake.batches) == 1  # round 1 in a batch, the rest live
-    asked = [m["messages"][-1]["content"] for m in fake.chat_requests]
+    report = run_job(corpus, tmp_path / "api", batch_api.base_url, reask="live", settings=overrides)
+    assert report.stats.ok == 7 and len(batch_api.batches) == 1  # round 1 in a batch, the rest live
+    asked = [m["messages"][-1]["content"] for m in batch_api.chat_requests]
     assert len(asked) == 3 and sum("could not be used" in m for m in asked) == 1
     live = run_live(corpus, tmp_path / "live", **overrides)
     assert outputs(tmp_path / "api") == outputs(tmp_path / "live")
     assert report.stats.usage == live.usage
-    again = run_job(corpus, tmp_path / "api", fake.base_url, reask="live", settings=overrides)
-    assert again.stats.cached == 7 and len(fake.chat_requests) == 3
+    again = run_job(corpus, tmp_path / "api", batch_api.base_url, reask="live", settings=overrides)
+    assert again.stats.cached == 7 and len(batch_api.chat_requests) == 3

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +26,7 @@ from summarize.draft.retry import RetryPolicy
 from summarize.errors import BatchJobError, ModelHTTPError, UserError
 from summarize.testing import Reply, echo_responder
 from summarize.testing.batch_api import BatchPlan, FakeBatchAPI
+from tests.kill_switch import run_child
 from tests.vllm_lines import vllm_engine_error, vllm_exception, vllm_success
 
 FAST = RetryPolicy(max_retries=4, budget_seconds=60, initial=0.001, maximum=0.002)
@@ -546,17 +544,8 @@ KILL_POINTS = [
 ]
 
 
-def run_child(folder: Path, fake: FakeBatchAPI, consumer: Path, kill_at: str | None) -> int:
-    env = {k: v for k, v in os.environ.items() if k != "SUMMARIZE_TEST_KILL_AT"}
-    if kill_at:
-        env["SUMMARIZE_TEST_KILL_AT"] = kill_at
-    done = subprocess.run(
-        [sys.executable, str(CHILD), str(folder), fake.base_url, str(consumer)],
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    return done.returncode
+def run_job_child(folder: Path, fake: FakeBatchAPI, consumer: Path, kill_at: str | None) -> int:
+    return run_child(str(CHILD), [str(folder), fake.base_url, str(consumer)], kill_at)
 
 
 @pytest.mark.slow
@@ -566,8 +555,8 @@ def test_kill_9_at_every_phase_then_one_complete_run(
 ) -> None:
     fake.plans.append(BatchPlan(outcome="expired", finished=1))  # the first batch leaves work to resubmit
     consumer = tmp_path / "results.jsonl"
-    assert run_child(tmp_path / "job", fake, consumer, kill_at) == -9
-    assert run_child(tmp_path / "job", fake, consumer, None) == 0
+    assert run_job_child(tmp_path / "job", fake, consumer, kill_at) == -9
+    assert run_job_child(tmp_path / "job", fake, consumer, None) == 0
     seen = [json.loads(line)["custom_id"] for line in consumer.read_text().splitlines()]
     drafts = [f"article-{i:03d}:draft" for i in range(25)]
     reasks = [f"article-{i:03d}:reask" for i in range(0, 25, 2)]

@@ -28,7 +28,7 @@ from typing import Any
 from summarize.backends import Backend
 from summarize.batch.config import BatchConfig, Outcome, Reporter, Stats, articles
 from summarize.batch.discover import Found
-from summarize.batch.store import RUN, ResultLog, write_csv_tables
+from summarize.batch.store import RUN, ResultLog, tidy
 from summarize.batch.throttle import AIMD
 from summarize.batch.worker import Worker, one_line
 from summarize.config import Settings
@@ -123,10 +123,7 @@ def run_batch(
     try:
         with Signals(worker.stop) as signals:
             left = _schedule(items, worker, workers, results, stats, config, reporter, signals)
-        if results.needs_compaction:
-            results.compact()
-        if config.csv:
-            write_csv_tables(config.out)
+        tidy(results, csv_tables=config.csv)
     finally:
         results.close()
     stats.not_started += left

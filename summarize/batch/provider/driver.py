@@ -28,7 +28,7 @@ from summarize.batch.discover import Found
 from summarize.batch.jobs import BatchJob, RequestLine, ShardLimits
 from summarize.batch.jobs.shards import estimate_tokens
 from summarize.batch.run import Signals, result_line, write_run_json
-from summarize.batch.store import ResultLog, note_done, write_csv_tables
+from summarize.batch.store import ResultLog, note_done, tidy
 from summarize.batch.throttle import AIMD
 from summarize.batch.worker import Ready, Worker
 from summarize.config import Settings
@@ -93,10 +93,7 @@ def run_provider(
         with job, Signals(stop):
             run = _Run(config, options, summarizer, job, results, index.done, stop, on_step)
             run.go(reporter, sleep or _waiter(stop))
-        if results.needs_compaction:
-            results.compact()
-        if config.csv:
-            write_csv_tables(config.out)
+        tidy(results, csv_tables=config.csv)
     finally:
         results.close()
     report = run.report
