@@ -98,6 +98,13 @@ def test_the_embedded_model_is_refused_with_what_to_pass(corpus: Path, tmp_path:
     assert code == 1 and err.count("\n") == 1 and "Pass --model NAME" in err
 
 
+def test_a_job_is_for_one_model(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert summarize(corpus, "-o", out, "--via", "jsonl", "--model", "qwen")[0] == 0
+    code, err = summarize(corpus, "-o", out, "--via", "jsonl", "--model", "llama")
+    assert code == 1 and err.count("\n") == 1 and "for model 'qwen', not 'llama'. Pass --model qwen" in err
+
+
 @pytest.mark.parametrize(
     "args",
     [

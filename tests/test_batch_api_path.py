@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import typing
 from pathlib import Path
@@ -202,3 +203,12 @@ def test_reask_live_sends_follow_ups_live(corpus: Path, tmp_path: Path, batch_ap
     assert report.stats.usage == live.usage
     again = run_job(corpus, tmp_path / "api", batch_api.base_url, reask="live", settings=overrides)
     assert again.stats.cached == 7 and len(batch_api.chat_requests) == 3
+
+
+def test_a_list_on_stdin_serves_every_pass_of_a_wait(
+    corpus: Path, tmp_path: Path, batch_api: FakeBatchAPI
+) -> None:
+    listing = io.StringIO("a00.txt\na01.txt\nsub/a02.txt\n")  # read once, like stdin
+    report = run_job(corpus, tmp_path / "api", batch_api.base_url, config={"from_file": listing})
+    assert report.stats.ok == 3 and not report.unfinished and len(batch_api.batches) == 2
+    assert sorted(r["path"] for r in results(tmp_path / "api")) == ["a00.txt", "a01.txt", "sub/a02.txt"]

@@ -148,6 +148,8 @@ class Manifest(BaseModel):
     unmatched: list[Unmatched] = Field(default_factory=list)
     """The first lines that named no request (examples; `unmatched_count` has them all)."""
     unmatched_count: int = 0
+    model: str | None = None
+    """The model the job's requests name (the round driver's: a run for another model is refused)."""
     variants: list[Variant] = Field(default_factory=list)
     """Request-body variants in the order they were used; the last is current (the round driver's)."""
     tokens_used: int = 0

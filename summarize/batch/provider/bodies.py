@@ -25,7 +25,7 @@ from summarize.backends.openai_compat import (
 )
 from summarize.batch.jobs import LineError
 from summarize.batch.jobs.manifest import Manifest, Variant
-from summarize.errors import ModelHTTPError, SummarizeError
+from summarize.errors import ModelHTTPError, SummarizeError, UserError
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,13 @@ class Bodies:
         self.auto = mode == "auto"
         self._save = save
         self._lock = threading.Lock()
+        if manifest.model is not None and manifest.model != model:
+            # Its bodies, so its custom_ids, would all change: every article would start again.
+            raise UserError(
+                f"the batch job in this OUTDIR sends requests for model {manifest.model!r}, not {model!r}. "
+                f"Pass --model {manifest.model}, or use another -o OUTDIR to start a job for {model!r}"
+            )
+        manifest.model = model
         wanted = "json_schema" if self.auto else mode
         variants = manifest.variants
         if not variants or (not self.auto and variants[-1].mode != wanted):

@@ -19,12 +19,13 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from summarize.backends.base import Completion, Request
 from summarize.backends.openai_compat import estimate_tokens as count_tokens
 from summarize.batch.config import BatchConfig, Outcome, Reporter, Stats, articles
-from summarize.batch.discover import Found
+from summarize.batch.discover import Found, from_list
 from summarize.batch.jobs import BatchJob, RequestLine, ShardLimits
 from summarize.batch.jobs.shards import estimate_tokens
 from summarize.batch.run import Signals, result_line, write_run_json
@@ -35,13 +36,14 @@ from summarize.config import Settings
 from summarize.draft.budget import ContextBudget
 from summarize.draft.retry import RetryPolicy
 from summarize.draft.sender import Sender, UsageMeter
+from summarize.fsio import atomic_writer
 from summarize.pipeline import Summarizer
 
 from .bodies import Bodies, checked
 from .options import ProviderOptions, ProviderReport, provider_settings
 from .replay import Policy, Replay, Replayed
 from .replies import Reply, ReplyStore, article_id, article_of
-from .view import JobLookup
+from .view import JobLookup, handed, waiting_tokens
 
 if TYPE_CHECKING:
     import openai
@@ -92,7 +94,8 @@ def run_provider(
         )
         with job, Signals(stop):
             run = _Run(config, options, summarizer, job, results, index.done, stop, on_step)
-            run.go(reporter, sleep or _waiter(stop))
+            run.reporter = reporter
+            run.go(sleep or _waiter(stop))
         tidy(results, csv_tables=config.csv)
     finally:
         results.close()
@@ -134,12 +137,15 @@ class _Run:
         self.live: list[Found] = []
         self.resubmit: list[str] = []
         self.spent = 0
+        self.reporter: Reporter | None = None
+        self._shown = 0.0
+        self._listed = _keep_list(config, job)
         if self.policy.reask_live:
             summarizer.limiter = AIMD(config.concurrency)
 
     # --- the loop -----------------------------------------------------------------------
 
-    def go(self, reporter: Reporter | None, sleep: Callable[[float], None]) -> None:
+    def go(self, sleep: Callable[[float], None]) -> None:
         """Poll, collect, replay, submit; with --wait, again until every article is finished."""
         if self.options.cancel:
             self.report.cancelled = self.job.cancel()
@@ -152,9 +158,7 @@ class _Run:
             touched = self._collect()
             submitted = self._pass(None if first else touched)
             first = False
-            self.stats.in_flight = self.report.waiting
-            if reporter is not None:
-                reporter.update(self.stats)
+            self._show(force=True)
             if not self.options.wait or self.stop.is_set() or (self.job.state().done and not submitted):
                 break
             log.info("%d article(s) waiting; next poll in %g s", self.report.waiting, self.options.poll)
@@ -168,7 +172,7 @@ class _Run:
         self.report.unmatched = list(self.job.manifest.unmatched)
         self.report.variants = list(self.job.manifest.variants)
         if self.options.via == "jsonl":
-            self.report.outputs = {r.name: _handed(self.job, r.name) for r in self.job.manifest.shards}
+            self.report.outputs = {r.name: handed(self.job, r.name) for r in self.job.manifest.shards}
 
     def _collect(self) -> set[str]:
         """Store every result not handed out before in its article's replies; the articles touched
@@ -191,7 +195,7 @@ class _Run:
         """Replay the articles (all, or those in ONLY); write and send what they need. Whether
         anything was submitted."""
         self.live, self.resubmit = [], []
-        self.spent = self.job.manifest.tokens_used + _waiting_tokens(self.job)
+        self.spent = self.job.manifest.tokens_used + waiting_tokens(self.job)
         lines = self._replay_all(only)
         written: list[str] = []
         if self.options.submitting:
@@ -213,9 +217,11 @@ class _Run:
     def _replay_all(self, only: set[str] | None) -> Iterator[RequestLine]:
         if only is None:
             self.report.waiting = self.report.needs_round = 0
-        for item in articles(self.config):
+        items = from_list(self.config.root, _lines(self._listed)) if self._listed else articles(self.config)
+        for item in items:
             if self.stop.is_set():
                 break
+            self._show()
             if only is not None and article_id(item.rel) not in only:
                 continue
             yield from self._article(item, later=only is not None)
@@ -303,6 +309,14 @@ class _Run:
             return started, None, None
         return started, ready, self._replay(ready, live=True)
 
+    def _show(self, *, force: bool = False) -> None:
+        """Redraw the progress (twice a second at most)."""
+        now = time.monotonic()
+        if self.reporter is not None and (force or now - self._shown > 0.5):
+            self._shown = now
+            self.stats.in_flight = self.report.waiting
+            self.reporter.update(self.stats)
+
     # --- outcomes -----------------------------------------------------------------------
 
     def _finish(self, ready: Ready, replayed: Replayed | None, started: float) -> None:
@@ -326,6 +340,22 @@ class _Run:
         self.notify("result-recorded")
 
 
+def _keep_list(config: BatchConfig, job: BatchJob) -> Path | None:
+    """--from-file's list, kept in the job folder: every pass reads it again (stdin cannot be)."""
+    if config.from_file is None:
+        return None
+    path = job.path("articles.txt")
+    with atomic_writer(path) as out:
+        for line in config.from_file:
+            out.write(line.encode("utf-8"))
+    return path
+
+
+def _lines(path: Path) -> Iterator[str]:
+    with open(path, encoding="utf-8") as fh:
+        yield from fh
+
+
 def _waiter(stop: threading.Event) -> Callable[[float], None]:
     """A wait between polls that a signal cuts short."""
 
@@ -333,22 +363,3 @@ def _waiter(stop: threading.Event) -> Callable[[float], None]:
         stop.wait(seconds)
 
     return wait
-
-
-def _waiting_tokens(job: BatchJob) -> int:
-    """Estimated prompt tokens of requests sent and not yet answered (for --max-tokens-total)."""
-    total = 0
-    for record in job.manifest.shards:
-        if record.phase in ("finished", "withheld") or record.lines == 0:
-            continue
-        total += record.tokens * max(0, record.lines - _handed(job, record.name)) // record.lines
-    return total
-
-
-def _handed(job: BatchJob, shard: str) -> int:
-    """Results of SHARD handed out so far (its collection journal's lines)."""
-    try:
-        with open(job.path("journal", shard.removesuffix(".jsonl") + ".done"), "rb") as fh:
-            return sum(1 for _ in fh)
-    except FileNotFoundError:
-        return 0

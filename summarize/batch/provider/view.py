@@ -40,3 +40,22 @@ class JobLookup:
         if len(self._records) != len(self.job.manifest.shards):
             self._records = {r.name: r for r in self.job.manifest.shards}
         return self._records[shard]
+
+
+def waiting_tokens(job: BatchJob) -> int:
+    """Estimated prompt tokens of requests sent and not yet answered (for --max-tokens-total)."""
+    total = 0
+    for record in job.manifest.shards:
+        if record.phase in ("finished", "withheld") or record.lines == 0:
+            continue
+        total += record.tokens * max(0, record.lines - handed(job, record.name)) // record.lines
+    return total
+
+
+def handed(job: BatchJob, shard: str) -> int:
+    """Results of SHARD handed out so far (its collection journal's lines)."""
+    try:
+        with open(job.path("journal", shard.removesuffix(".jsonl") + ".done"), "rb") as fh:
+            return sum(1 for _ in fh)
+    except FileNotFoundError:
+        return 0
