@@ -28,7 +28,7 @@ from typing import Any
 from summarize.backends import Backend
 from summarize.batch.config import BatchConfig, Outcome, Reporter, Stats, articles
 from summarize.batch.discover import Found
-from summarize.batch.store import RUN, ResultLog, write_csv_tables
+from summarize.batch.store import RUN, ResultLog, tidy
 from summarize.batch.throttle import AIMD
 from summarize.batch.worker import Worker, one_line
 from summarize.config import Settings
@@ -65,7 +65,7 @@ class _Pool:
             self.tasks.put(None)
 
 
-class _Signals:
+class Signals:
     """SIGINT/SIGTERM set the stop event; a second one abandons in-flight work at once."""
 
     def __init__(self, stop: threading.Event) -> None:
@@ -73,7 +73,7 @@ class _Signals:
         self.count = 0
         self._old: dict[int, Any] = {}
 
-    def __enter__(self) -> _Signals:
+    def __enter__(self) -> Signals:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._old[sig] = signal.signal(sig, self._handle)
@@ -121,14 +121,11 @@ def run_batch(
     started = time.monotonic()
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
-        with _Signals(worker.stop) as signals:
+        with Signals(worker.stop) as signals:
             left = _schedule(items, worker, workers, results, stats, config, reporter, signals)
         if stats.interrupted:
             summarizer.cancel()
-        if results.needs_compaction:
-            results.compact()
-        if config.csv:
-            write_csv_tables(config.out)
+        tidy(results, csv_tables=config.csv)
     finally:
         results.close()
     stats.not_started += left
@@ -147,7 +144,7 @@ def _schedule(
     stats: Stats,
     config: BatchConfig,
     reporter: Reporter | None,
-    signals: _Signals,
+    signals: Signals,
 ) -> int:
     """Keep a bounded window of articles in flight; return how many were left undone."""
     pool = _Pool(worker, workers)
@@ -248,7 +245,8 @@ def write_run_json(
         "usage": stats.usage.model_dump(),
         "retries": stats.retries,
         "rate_limited": stats.rate_limited,
-        "estimated_cost": stats.cost(config.price_in, config.price_out),
+        "estimated_cost": stats.cost(*config.prices),
+        "price_factor": config.price_factor,
         "failures": [{"path": p, "error": e} for p, e in stats.failures],
         "exit_code": stats.exit_code,
         **extra,

@@ -192,6 +192,14 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
             yield record
 
 
+def tidy(results: ResultLog, *, csv_tables: bool) -> None:
+    """The end of a run: one line per article in results.jsonl, and the CSV tables if asked."""
+    if results.needs_compaction:
+        results.compact()
+    if csv_tables:
+        write_csv_tables(results.outdir)
+
+
 # --- tidy tables ---------------------------------------------------------------------------
 
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -5,17 +5,30 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 from summarize.batch.config import BatchConfig, Outcome
 from summarize.batch.discover import Found
 from summarize.batch.store import output_path
 from summarize.errors import SummarizeError
 from summarize.fsio import atomic_write_text
+from summarize.ingest import Document
 from summarize.output.render import to_json
 from summarize.pipeline import Summarizer
-from summarize.schemas import Usage
+from summarize.schemas import ArticleSummary, Usage
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Ready:
+    """An article read and not cached: what summarizing it needs."""
+
+    item: Found
+    doc: Document
+    key: str
+    target: Path
 
 
 class Worker:
@@ -35,6 +48,22 @@ class Worker:
         started = time.monotonic()
         if self.stop.is_set():
             return Outcome(item.rel, "not_started")
+        ready = self.prepare(item)
+        if isinstance(ready, Outcome):
+            return ready
+        if self.stop.is_set() or self.halt.is_set():
+            return Outcome(item.rel, "not_started")
+        try:
+            summary = self.summarizer.summarize(ready.doc)
+        except SummarizeError as exc:
+            return self.failed(ready, exc, exc.usage or Usage(), started)
+        except Exception as exc:  # one article's bug must not sink the batch; the log keeps the traceback
+            log.exception("unexpected error on %s", item.rel)
+            return Outcome(item.rel, "failed", ready.key, error=f"internal error: {one_line(exc)}")
+        return self.finish(ready, summary, started)
+
+    def prepare(self, item: Found) -> Ready | Outcome:
+        """Read ITEM and check the cache: what summarizing it needs, or its outcome already."""
         if item.problem:
             return Outcome(item.rel, "failed", error=f"{item.rel}: {item.problem}")
         try:
@@ -45,19 +74,19 @@ class Worker:
         key = self.summarizer.cache_key(doc)
         if not self.config.force and self.done.get(item.rel) == key and target.exists():
             return Outcome(item.rel, "cached", key=key)
-        if self.stop.is_set() or self.halt.is_set():
-            return Outcome(item.rel, "not_started")
-        try:
-            summary = self.summarizer.summarize(doc)
-        except SummarizeError as exc:
-            usage = exc.usage or Usage()
-            return Outcome(item.rel, "failed", key, error=one_line(exc), usage=usage, seconds=_since(started))
-        except Exception as exc:  # one article's bug must not sink the batch; the log keeps the traceback
-            log.exception("unexpected error on %s", item.rel)
-            return Outcome(item.rel, "failed", key, error=f"internal error: {one_line(exc)}")
-        atomic_write_text(target, to_json(summary))
+        return Ready(item, doc, key, target)
+
+    def finish(self, ready: Ready, summary: ArticleSummary, started: float) -> Outcome:
+        """Write SUMMARY to OUTDIR/<rel>.json (atomically, before its results line): the ok outcome."""
+        atomic_write_text(ready.target, to_json(summary))
         result = summary.model_dump(mode="json")
-        return Outcome(item.rel, "ok", key, result, usage=summary.usage, seconds=_since(started))
+        return Outcome(ready.item.rel, "ok", ready.key, result, usage=summary.usage, seconds=_since(started))
+
+    def failed(self, ready: Ready, exc: BaseException, usage: Usage, started: float) -> Outcome:
+        """The failed outcome of READY: EXC on one line, and what the article had cost."""
+        return Outcome(
+            ready.item.rel, "failed", ready.key, error=one_line(exc), usage=usage, seconds=_since(started)
+        )
 
 
 def _since(t: float) -> float:
