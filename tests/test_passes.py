@@ -92,3 +92,31 @@ def test_neutral_statements_stay_claims() -> None:
     result, _ = run(ARTICLE, label_positions=True, position="neutral")
     assert result.claims
     assert all(s.position != "neutral" for s in result.stances)
+
+
+def test_the_seed_article_reads_right_end_to_end() -> None:
+    result, _ = run(SEED, label_positions=False, topic="a Russian annexation of Belarus")
+    types = {a.name: a.type for a in result.actors}
+    for person in (
+        "Vladimir Putin",
+        "Alexander Lukashenko",
+        "Ned Price",
+        "Dmitry Peskov",
+        "Valery Zaluzhniy",
+    ):
+        assert types[person] == "person", person
+    assert types["Russia"] == "country" and types["US State Department"] == "organization"
+    for word in ("Soviet", "Union", "Slavic", "Western", "West", "World Cup", "OLDER BROTHER", "COVID"):
+        assert not any(word in (a.name, *a.aliases) for a in result.actors), word
+    roles = {a.name: a.role for a in result.actors}
+    assert roles["Ned Price"] == "spokesperson for the US State Department"
+
+    def speaker(opening: str) -> str | None:
+        (claim,) = [c for c in result.claims if c.evidence.quote.startswith(opening)]
+        return claim.speaker
+
+    assert speaker("When Ned Price, spokesperson") == speaker("He said that Washington") == "Ned Price"
+    assert speaker("Putin stated that Russia") == speaker('"This is simply not') == "Vladimir Putin"
+    assert speaker("Dmitry Peskov of the Kremlin") == "Dmitry Peskov"
+    assert speaker("Valery Zaluzhniy (the top") == "Valery Zaluzhniy"
+    assert speaker("They fear a creeping") is None  # the opposition, not a named actor
