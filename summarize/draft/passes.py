@@ -203,8 +203,10 @@ def _read_label(statement: Statement, label: dict[str, Any]) -> None:
 
 
 def _short(text: str) -> str:
-    """TEXT as a topic: at most TOPIC_WORDS words, outer quotes and punctuation cut."""
-    return " ".join(text.strip(_TOPIC_TRIM).split()[:TOPIC_WORDS]).strip(_TOPIC_TRIM)
+    """TEXT as a topic: its first item when it is a list, at most TOPIC_WORDS words, outer
+    quotes and punctuation cut."""
+    first = re.split(r"[,;]\s", text.strip(_TOPIC_TRIM), maxsplit=1)[0]
+    return " ".join(first.split()[:TOPIC_WORDS]).strip(_TOPIC_TRIM)
 
 
 def _usable(topic: str, statement: Statement) -> bool:
