@@ -26,7 +26,8 @@ import re
 from typing import TYPE_CHECKING
 
 from summarize.text.nlp.actors import build_actors, text_of
-from summarize.text.nlp.claims import find_attributions, find_stance_cues, sentence_actors
+from summarize.text.nlp.claims import find_attributions
+from summarize.text.nlp.stances import find_stance_cues, sentence_actors
 from summarize.text.nlp.summary import extractive_summary
 from summarize.text.nlp.types import (
     ActorCandidate,
