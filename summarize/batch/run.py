@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from summarize.backends import Backend
 from summarize.batch.config import BatchConfig, Outcome, Reporter, Stats, articles
@@ -65,15 +65,20 @@ class _Pool:
             self.tasks.put(None)
 
 
-class _Signals:
-    """SIGINT/SIGTERM set the stop event; a second one abandons in-flight work at once."""
+class Signals:
+    """SIGINT/SIGTERM set the stop event; a second one abandons in-flight work at once.
 
-    def __init__(self, stop: threading.Event) -> None:
+    With RAISE_AGAIN the second signal also raises KeyboardInterrupt, for a caller that
+    may be blocked where it cannot look at `count` (the Ray engine waiting on its cluster).
+    """
+
+    def __init__(self, stop: threading.Event, *, raise_again: bool = False) -> None:
         self.stop = stop
         self.count = 0
+        self.raise_again = raise_again
         self._old: dict[int, Any] = {}
 
-    def __enter__(self) -> _Signals:
+    def __enter__(self) -> Signals:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._old[sig] = signal.signal(sig, self._handle)
@@ -82,6 +87,8 @@ class _Signals:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.count += 1
         self.stop.set()
+        if self.count > 1 and self.raise_again:
+            raise KeyboardInterrupt
 
     def __exit__(self, *exc: object) -> None:
         for sig, old in self._old.items():
@@ -112,17 +119,17 @@ def run_batch(
         log.warning(
             "results.jsonl: removed a torn last line (%d bytes) left by a crash", index.repaired_bytes
         )
-    worker = Worker(config, summarizer, index.done)
-    if stop is not None:
-        worker.stop = stop
+    stop = stop or threading.Event()
+    halt = threading.Event()
+    worker = Worker(config, summarizer, index.done, stop=stop, halt=halt)
     # One loaded local model serves one request at a time: more workers would only queue on its lock.
     workers = 1 if settings.uses_local else config.concurrency
     stats = Stats()
     started = time.monotonic()
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
-        with _Signals(worker.stop) as signals:
-            left = _schedule(items, worker, workers, results, stats, config, reporter, signals)
+        with Signals(stop) as signals:
+            left = _schedule(items, worker, workers, results, stats, config, reporter, signals, halt)
         if results.needs_compaction:
             results.compact()
         if config.csv:
@@ -145,7 +152,8 @@ def _schedule(
     stats: Stats,
     config: BatchConfig,
     reporter: Reporter | None,
-    signals: _Signals,
+    signals: Signals,
+    halt: threading.Event,
 ) -> int:
     """Keep a bounded window of articles in flight; return how many were left undone."""
     pool = _Pool(worker, workers)
@@ -176,7 +184,7 @@ def _schedule(
                 outcome = None
             if outcome is not None:
                 stats.in_flight -= 1
-                _record(outcome, results, stats, config, worker.halt)
+                record_outcome(outcome, results, stats, config, halt)
             now = time.monotonic()
             if reporter is not None and (outcome is not None or now - last_report > 0.5):
                 last_report = now
@@ -192,13 +200,30 @@ def _schedule(
     return left
 
 
-def _record(
-    outcome: Outcome, results: ResultLog, stats: Stats, config: BatchConfig, halt: threading.Event
+class Journal(Protocol):
+    """Where the driver of a run appends one line per finished article (results.jsonl, shards)."""
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Add RECORD durably."""
+        ...
+
+
+class Settable(Protocol):
+    """A signal the driver gives (a threading.Event, or a flag the whole cluster sees)."""
+
+    def set(self) -> None:
+        """Give the signal."""
+        ...
+
+
+def record_outcome(
+    outcome: Outcome, journal: Journal, stats: Stats, config: BatchConfig, halt: Settable
 ) -> None:
+    """Count OUTCOME, journal it unless nothing happened, and HALT once the token budget is spent."""
     stats.record(outcome)
     if outcome.status in ("not_started", "cached"):
         return
-    results.append(result_line(outcome))
+    journal.append(result_line(outcome))
     budget = config.max_tokens_total
     if budget is not None and stats.tokens >= budget and not stats.budget_reached:
         stats.budget_reached = True
@@ -223,6 +248,11 @@ def write_run_json(
     config: BatchConfig, stats: Stats, summarizer: Summarizer, started: str, **extra: Any
 ) -> None:
     """OUTDIR/run.json: what was run, with which settings, and the totals."""
+    atomic_write_text(config.out / RUN, run_json(config, stats, summarizer, started, **extra))
+
+
+def run_json(config: BatchConfig, stats: Stats, summarizer: Summarizer, started: str, **extra: Any) -> str:
+    """The text of run.json; EXTRA adds keys or replaces them (another engine's dir, outdir)."""
     settings = summarizer.settings
     summary = {
         "started": started,
@@ -249,4 +279,4 @@ def write_run_json(
         "exit_code": stats.exit_code,
         **extra,
     }
-    atomic_write_text(config.out / RUN, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"

@@ -1,16 +1,26 @@
-"""One article of a batch: ingest, check the cache, summarize, write its JSON atomically."""
+"""One article of a batch: ingest, check the cache, summarize, write its JSON atomically.
+
+The same `Worker` runs in the thread engine's threads and in the Ray engine's actors; only
+where the article is read from (a `load` function) and where its JSON goes (a `Sink`)
+change.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
 
 from summarize.batch.config import BatchConfig, Outcome
 from summarize.batch.discover import Found
 from summarize.batch.store import output_path
 from summarize.errors import SummarizeError
 from summarize.fsio import atomic_write_text
+from summarize.ingest import Document
 from summarize.output.render import to_json
 from summarize.pipeline import Summarizer
 from summarize.schemas import Usage
@@ -18,46 +28,103 @@ from summarize.schemas import Usage
 log = logging.getLogger(__name__)
 
 
+class Flag(Protocol):
+    """What a worker asks of its stop and halt signals (a threading.Event, or a cluster-wide flag)."""
+
+    def is_set(self) -> bool:
+        """Whether the signal was given."""
+        ...
+
+
+class Sink(Protocol):
+    """Where per-article JSON goes: a folder, or object storage."""
+
+    def target(self, rel: str) -> str:
+        """Where REL's JSON goes; InputError when REL cannot be placed safely."""
+        ...
+
+    def exists(self, target: str) -> bool:
+        """Whether TARGET was written (a cached article needs its JSON)."""
+        ...
+
+    def write(self, target: str, text: str) -> None:
+        """Write TEXT to TARGET so a reader sees all of it or none."""
+        ...
+
+
+class FolderSink:
+    """OUTDIR/<rel>.json, written atomically (temp file, fsync, rename)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+
+    def target(self, rel: str) -> str:
+        """OUTDIR/<rel>.json, refused when it would leave OUTDIR."""
+        return str(output_path(self.out, rel))
+
+    def exists(self, target: str) -> bool:
+        """Whether the file is there."""
+        return os.path.exists(target)
+
+    def write(self, target: str, text: str) -> None:
+        """Replace the file atomically."""
+        atomic_write_text(target, text)
+
+
 class Worker:
     """Everything one article needs; called from worker threads (or Ray actors)."""
 
-    def __init__(self, config: BatchConfig, summarizer: Summarizer, done: dict[str, str]) -> None:
+    def __init__(
+        self,
+        config: BatchConfig,
+        summarizer: Summarizer,
+        done: dict[str, str],
+        *,
+        sink: Sink | None = None,
+        stop: Flag | None = None,
+        halt: Flag | None = None,
+    ) -> None:
         self.config = config
         self.summarizer = summarizer
         self.done = done
-        self.stop = threading.Event()
+        self.sink = sink or FolderSink(config.out)
+        self.stop: Flag = stop or threading.Event()
         """Set by a signal: start nothing new."""
-        self.halt = threading.Event()
+        self.halt: Flag = halt or threading.Event()
         """Set when the token budget is spent: start no new model call."""
 
     def __call__(self, item: Found) -> Outcome:
-        """Summarize ITEM unless it is cached, failing or the run is stopping."""
+        """Summarize the file ITEM names unless it is cached, failing or the run is stopping."""
+        return self.process(item.rel, lambda: self.summarizer.load(str(item.path)), item.problem)
+
+    def process(self, rel: str, load: Callable[[], Document], problem: str | None = None) -> Outcome:
+        """Summarize the article REL that LOAD reads (PROBLEM: why it cannot be read)."""
         started = time.monotonic()
         if self.stop.is_set():
-            return Outcome(item.rel, "not_started")
-        if item.problem:
-            return Outcome(item.rel, "failed", error=f"{item.rel}: {item.problem}")
+            return Outcome(rel, "not_started")
+        if problem:
+            return Outcome(rel, "failed", error=f"{rel}: {problem}")
         try:
-            target = output_path(self.config.out, item.rel)
-            doc = self.summarizer.load(str(item.path))
+            target = self.sink.target(rel)
+            doc = load()
         except SummarizeError as exc:
-            return Outcome(item.rel, "failed", error=one_line(exc))
+            return Outcome(rel, "failed", error=one_line(exc))
         key = self.summarizer.cache_key(doc)
-        if not self.config.force and self.done.get(item.rel) == key and target.exists():
-            return Outcome(item.rel, "cached", key=key)
+        if not self.config.force and self.done.get(rel) == key and self.sink.exists(target):
+            return Outcome(rel, "cached", key=key)
         if self.stop.is_set() or self.halt.is_set():
-            return Outcome(item.rel, "not_started")
+            return Outcome(rel, "not_started")
         try:
             summary = self.summarizer.summarize(doc)
         except SummarizeError as exc:
             usage = exc.usage or Usage()
-            return Outcome(item.rel, "failed", key, error=one_line(exc), usage=usage, seconds=_since(started))
+            return Outcome(rel, "failed", key, error=one_line(exc), usage=usage, seconds=_since(started))
         except Exception as exc:  # one article's bug must not sink the batch; the log keeps the traceback
-            log.exception("unexpected error on %s", item.rel)
-            return Outcome(item.rel, "failed", key, error=f"internal error: {one_line(exc)}")
-        atomic_write_text(target, to_json(summary))
+            log.exception("unexpected error on %s", rel)
+            return Outcome(rel, "failed", key, error=f"internal error: {one_line(exc)}")
+        self.sink.write(target, to_json(summary))
         result = summary.model_dump(mode="json")
-        return Outcome(item.rel, "ok", key, result, usage=summary.usage, seconds=_since(started))
+        return Outcome(rel, "ok", key, result, usage=summary.usage, seconds=_since(started))
 
 
 def _since(t: float) -> float:
