@@ -66,16 +66,11 @@ class _Pool:
 
 
 class Signals:
-    """SIGINT/SIGTERM set the stop event; a second one abandons in-flight work at once.
+    """SIGINT/SIGTERM set the stop event; a second one abandons in-flight work at once."""
 
-    With RAISE_AGAIN the second signal also raises KeyboardInterrupt, for a caller that
-    may be blocked where it cannot look at `count` (the Ray engine waiting on its cluster).
-    """
-
-    def __init__(self, stop: threading.Event, *, raise_again: bool = False) -> None:
+    def __init__(self, stop: threading.Event) -> None:
         self.stop = stop
         self.count = 0
-        self.raise_again = raise_again
         self._old: dict[int, Any] = {}
 
     def __enter__(self) -> Signals:
@@ -87,8 +82,6 @@ class Signals:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.count += 1
         self.stop.set()
-        if self.count > 1 and self.raise_again:
-            raise KeyboardInterrupt
 
     def __exit__(self, *exc: object) -> None:
         for sig, old in self._old.items():

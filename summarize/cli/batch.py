@@ -15,6 +15,7 @@ from summarize.config import Settings
 
 if TYPE_CHECKING:
     from summarize.batch import BatchConfig
+    from summarize.batch.ray_engine import RayOptions
 
 
 class BatchFormat(str, Enum):
@@ -22,16 +23,39 @@ class BatchFormat(str, Enum):
     csv = "csv"
 
 
+class Engine(str, Enum):
+    threads = "threads"
+    ray = "ray"
+
+
+def _is_uri(where: str) -> bool:
+    from summarize.batch.ray_engine.places import is_uri
+
+    return is_uri(where)
+
+
+def _source(where: str) -> str:
+    """A folder that exists, or an object-store URI (checked once the engine is known)."""
+    if not _is_uri(where) and not Path(where).is_dir():
+        raise typer.BadParameter(f"{where!r} is not a folder.")
+    return where
+
+
 _R = "Run"
+_C = "Cluster (--engine ray)"
 Directory = Annotated[
-    Path,
+    str,
     typer.Argument(
-        help="Folder of articles (searched recursively).", metavar="DIR", file_okay=False, exists=True
+        help="Folder of articles (searched recursively); with --engine ray also s3://, gs://, ...",
+        metavar="DIR",
+        callback=_source,
     ),
 ]
 Output = Annotated[
-    Path | None,
-    typer.Option("-o", "--output", help="OUTDIR for results [default: DIR/../<DIR name>.summaries]."),
+    str | None,
+    typer.Option(
+        "-o", "--output", help="OUTDIR for results (or a URI) [default: DIR/../<DIR name>.summaries]."
+    ),
 ]
 Glob = Annotated[
     list[str] | None,
@@ -45,7 +69,14 @@ FromFile = Annotated[
     typer.Option("--from-file", help="Read article paths (relative to DIR) from this file, - for stdin."),
 ]
 Concurrency = Annotated[
-    int, typer.Option("--concurrency", "-j", min=1, help="Requests in flight at a time.", rich_help_panel=_R)
+    int,
+    typer.Option(
+        "--concurrency",
+        "-j",
+        min=1,
+        help="Requests in flight (with Ray: across the cluster).",
+        rich_help_panel=_R,
+    ),
 ]
 Force = Annotated[
     bool, typer.Option("--force", help="Redo every article, cached or not.", rich_help_panel=_R)
@@ -63,6 +94,23 @@ PriceOut = Annotated[
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="List what would be sent; call no model.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+EngineOpt = Annotated[
+    Engine,
+    typer.Option("--engine", help="threads here, or Ray Data (the ray extra).", rich_help_panel=_C),
+]
+Address = Annotated[
+    str | None,
+    typer.Option(
+        "--address",
+        envvar="RAY_ADDRESS",
+        help="Ray cluster to join [default: a local Ray on this machine].",
+        rich_help_panel=_C,
+    ),
+]
+Workers = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help="Ray actors, one client each [one per CPU].", rich_help_panel=_C),
+]
 
 
 @app.command("batch")
@@ -81,6 +129,9 @@ def batch_cmd(
     price_out: PriceOut = None,
     dry_run: DryRun = False,
     quiet: Quiet = False,
+    engine: EngineOpt = Engine.threads,
+    address: Address = None,
+    workers: Workers = None,
     verbose: Verbose = False,
     *,
     settings: Callable[[], Settings],
@@ -96,21 +147,43 @@ def batch_cmd(
       summarize batch articles/ -o digests/ --base-url http://localhost:8000/v1 --model qwen -j 16
       summarize batch articles/ --dry-run
       find articles -name '*.txt' -printf '%P\\n' | summarize batch articles/ --from-file -
+      summarize batch s3://news/2024/ -o s3://news/digests/ --engine ray --address 10.0.0.5:6379 -j 64
     """
+    on_ray = _check_engine(engine, directory, output, workers, dry_run)
     with edge(verbose):
         from summarize.batch import BatchConfig
 
         config = BatchConfig(
-            root=directory, outdir=output, patterns=tuple(glob or ()), excludes=tuple(exclude or ()),
+            root=Path(directory), outdir=None if output is None else Path(output),
+            patterns=tuple(glob or ()), excludes=tuple(exclude or ()),
             from_file=from_file, concurrency=concurrency, force=force, csv=fmt is BatchFormat.csv,
             max_tokens_total=max_tokens_total, price_in=price_in, price_out=price_out,
         )  # fmt: skip
         if dry_run:
             _dry_run(config, settings())
             return
-        code = _run_threads(config, settings(), quiet=quiet, verbose=verbose)
+        if on_ray:
+            from summarize.batch.ray_engine import RayOptions
+
+            options = RayOptions(directory, output, address, workers, log_to_driver=verbose)
+            code = _run_ray(config, settings(), options, quiet=quiet, verbose=verbose)
+        else:
+            code = _run_threads(config, settings(), quiet=quiet, verbose=verbose)
     if code:
         raise typer.Exit(code)
+
+
+def _check_engine(engine: Engine, src: str, dest: str | None, workers: int | None, dry_run: bool) -> bool:
+    """Whether the run is on Ray; a usage error (exit 2) for options the engine cannot take."""
+    if engine is Engine.ray:
+        if dry_run and _is_uri(src):
+            raise typer.BadParameter("--dry-run reads a folder, not object storage.", param_hint="DIR")
+        return True
+    if _is_uri(src) or (dest is not None and _is_uri(dest)):
+        raise typer.BadParameter("object storage needs --engine ray.", param_hint="DIR / -o")
+    if workers is not None:
+        raise typer.BadParameter("--workers needs --engine ray.", param_hint="--workers")
+    return False
 
 
 def _dry_run(config: BatchConfig, settings: Settings) -> None:
@@ -118,6 +191,21 @@ def _dry_run(config: BatchConfig, settings: Settings) -> None:
 
     for line in progress.dry_run_lines(plan(config, settings)):
         typer.echo(line)
+
+
+def _run_ray(
+    config: BatchConfig, settings: Settings, options: RayOptions, *, quiet: bool, verbose: bool
+) -> int:
+    from summarize.batch import progress
+    from summarize.batch.ray_engine import run_on_ray
+
+    reporter = progress.make_reporter(config, quiet=quiet, verbose=verbose, count=False)
+    try:
+        stats = run_on_ray(config, settings, options, reporter)
+    finally:
+        reporter.close()
+    typer.echo("\n".join(progress.summary_lines(stats, config, results=options.dest_uri)), err=True)
+    return stats.exit_code
 
 
 def _run_threads(config: BatchConfig, settings: Settings, *, quiet: bool, verbose: bool) -> int:

@@ -1,0 +1,116 @@
+"""results.jsonl for object storage: JSONL shards under DEST/results/, written by the driver alone.
+
+An object store cannot append, so the journal is a series of shards, each one upload:
+`DEST/results/<UTC start>-<run id>-<n>.jsonl`, in results.jsonl's line format. Names sort
+in the order they were written (runs by start time, shards by number), and a reader takes
+the latest line of each path, as for results.jsonl. Only the driver writes shards; the
+workers only upload per-article JSON. A shard is written every FLUSH_LINES lines or
+FLUSH_SECONDS, and at the end: a driver killed in between loses at most those lines
+(their articles are done again by the next run, never recorded twice).
+
+After a complete run with more lines than articles, `compact` writes one shard with the
+latest line of each path, then deletes the shards it replaced (a crash in between leaves
+duplicates that readers resolve the same way).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+from summarize.batch.ray_engine.places import Place
+from summarize.batch.store import Index, encode_line, latest_lines, note_done, parse_records
+
+SHARDS = "results"
+FLUSH_LINES = 500
+FLUSH_SECONDS = 10.0
+_CHUNK = 1 << 20
+
+
+class ShardLog:
+    """The journal of an object-store DEST: `open`, `append`, `compact`, `close` as ResultLog's."""
+
+    def __init__(self, place: Place) -> None:
+        self.place = place
+        self.folder = place.path(SHARDS)
+        self.run = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        self.written = 0
+        self.lines = 0
+        self.paths: set[str] = set()
+        self._buffer: list[bytes] = []
+        self._flushed = time.monotonic()
+
+    def open(self) -> Index:
+        """Read what earlier runs left: the key of every article whose latest line is ok."""
+        index = Index()
+        for record in parse_records(self._all_lines()):
+            if record is None:
+                continue
+            index.lines += 1
+            self.paths.add(str(record.get("path")))
+            note_done(index.done, record)
+        index.paths = len(self.paths)
+        self.lines = index.lines
+        return index
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Add RECORD; it reaches storage with the next shard."""
+        self._buffer.append(encode_line(record))
+        self.lines += 1
+        self.paths.add(str(record["path"]))
+        if len(self._buffer) >= FLUSH_LINES or time.monotonic() - self._flushed >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Upload the lines not yet stored as one new shard."""
+        if self._buffer:
+            self.place.write_bytes(self._next_name(), b"".join(self._buffer))
+            self._buffer.clear()
+        self._flushed = time.monotonic()
+
+    @property
+    def needs_compaction(self) -> bool:
+        """Whether some article has more than one line."""
+        return self.lines > len(self.paths)
+
+    def compact(self) -> None:
+        """Replace every shard by one holding the latest line of each path."""
+        self.flush()
+        shards = self.shards()
+        kept = 0
+        lines = latest_lines(lambda: (line for s in shards for line in self._lines(s)))
+        with self.place.fs.open_output_stream(self._next_name()) as out:
+            for line in lines:
+                out.write(line)
+                kept += 1
+        for shard in shards:
+            self.place.delete(shard)
+        self.lines = kept
+
+    def close(self) -> None:
+        """Store what is buffered."""
+        self.flush()
+
+    def shards(self) -> list[str]:
+        """The shard paths, oldest first."""
+        return [p for p, _ in self.place.files(self.folder, recursive=False) if p.endswith(".jsonl")]
+
+    def _next_name(self) -> str:
+        self.written += 1
+        return f"{self.folder}/{self.run}-{self.written:05d}.jsonl"
+
+    def _all_lines(self) -> Iterator[bytes]:
+        for shard in self.shards():
+            yield from self._lines(shard)
+
+    def _lines(self, path: str) -> Iterator[bytes]:
+        """The complete lines of one shard, streamed."""
+        rest = b""
+        with self.place.fs.open_input_stream(path) as stream:
+            while chunk := bytes(stream.read(_CHUNK)):
+                parts = (rest + chunk).split(b"\n")
+                rest = parts.pop()
+                yield from (p + b"\n" for p in parts)
