@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
+import os
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,3 +42,47 @@ def server() -> Iterator[FakeOpenAIServer]:
     """A loopback OpenAI-compatible server; script it with enqueue()."""
     with FakeOpenAIServer() as srv:
         yield srv
+
+
+# --- Ray --------------------------------------------------------------------------------------
+# One small Ray at a time: 2 CPUs, a 150 MB object store, no dashboard, no usage report, every
+# process on loopback; the workers import this repository's tests (pickled helpers).
+
+REPO = Path(__file__).resolve().parent.parent
+RAY_OBJECT_STORE = 150 * 1024 * 1024
+
+
+@contextmanager
+def ray_environment(**extra: str) -> Iterator[None]:
+    """The environment Ray processes started inside the block inherit."""
+    saved = dict(os.environ)
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    # pytest imports test modules both as `tests.x` and as `x`: workers unpickle either.
+    paths = (str(REPO), str(REPO / "tests"), saved.get("PYTHONPATH"))
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[Any]:
+    """A local Ray for one test module, shut down after it."""
+    ray = pytest.importorskip("ray")
+    ray.shutdown()
+    with ray_environment():
+        ray.init(
+            num_cpus=2,
+            object_store_memory=RAY_OBJECT_STORE,
+            include_dashboard=False,
+            _node_ip_address="127.0.0.1",
+            logging_level=logging.ERROR,
+            log_to_driver=False,
+        )
+        try:
+            yield ray
+        finally:
+            ray.shutdown()
