@@ -69,8 +69,16 @@ class Place:
             with atomic_writer(path) as fh:
                 fh.write(data)
             return
-        with self.fs.open_output_stream(path) as out:
+        with self.open_output(path) as out:
             out.write(data)
+
+    def open_output(self, path: str) -> Any:
+        """A stream that becomes the object at PATH when closed (object storage only)."""
+        try:
+            return self.fs.open_output_stream(path)
+        except FileNotFoundError:  # a file system with real folders (HDFS, a mounted one)
+            self.fs.create_dir(path.rpartition("/")[0], recursive=True)
+            return self.fs.open_output_stream(path)
 
     def write_text(self, rel: str, text: str) -> None:
         """Put TEXT (UTF-8) at REL under the root."""

@@ -82,7 +82,7 @@ class ShardLog:
         shards = self.shards()
         kept = 0
         lines = latest_lines(lambda: (line for s in shards for line in self._lines(s)))
-        with self.place.fs.open_output_stream(self._next_name()) as out:
+        with self.place.open_output(self._next_name()) as out:  # streamed: a multipart upload
             for line in lines:
                 out.write(line)
                 kept += 1
