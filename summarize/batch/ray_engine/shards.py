@@ -1,9 +1,10 @@
 """results.jsonl for object storage: JSONL shards under DEST/results/, written by the driver alone.
 
 An object store cannot append, so the journal is a series of shards, each one upload:
-`DEST/results/<UTC start>-<run id>-<n>.jsonl`, in results.jsonl's line format. Names sort
-in the order they were written (runs by start time, shards by number), and a reader takes
-the latest line of each path, as for results.jsonl. Only the driver writes shards; the
+`DEST/results/<run number>-<UTC start>-<token>-<n>.jsonl`, in results.jsonl's line format.
+A run takes the number after the highest it finds, so names sort in the order they were
+written (no clock decides), and a reader takes the latest line of each path, as for
+results.jsonl. Only the driver writes shards; the
 workers only upload per-article JSON. A shard is written every FLUSH_LINES lines or
 FLUSH_SECONDS, and at the end: a driver killed in between loses at most those lines
 (their articles are done again by the next run, never recorded twice).
@@ -36,7 +37,7 @@ class ShardLog:
     def __init__(self, place: Place) -> None:
         self.place = place
         self.folder = place.path(SHARDS)
-        self.run = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        self.run = ""
         self.written = 0
         self.lines = 0
         self.paths: set[str] = set()
@@ -46,7 +47,10 @@ class ShardLog:
     def open(self) -> Index:
         """Read what earlier runs left: the key of every article whose latest line is ok."""
         index = Index()
-        for record in parse_records(self._all_lines()):
+        shards = self.shards()
+        number = 1 + max((_run_number(s) for s in shards), default=0)
+        self.run = f"{number:06d}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        for record in parse_records(line for s in shards for line in self._lines(s)):
             if record is None:
                 continue
             index.lines += 1
@@ -99,12 +103,10 @@ class ShardLog:
         return [p for p, _ in self.place.files(self.folder, recursive=False) if p.endswith(".jsonl")]
 
     def _next_name(self) -> str:
+        if not self.run:
+            raise RuntimeError("ShardLog.open() first")
         self.written += 1
         return f"{self.folder}/{self.run}-{self.written:05d}.jsonl"
-
-    def _all_lines(self) -> Iterator[bytes]:
-        for shard in self.shards():
-            yield from self._lines(shard)
 
     def _lines(self, path: str) -> Iterator[bytes]:
         """The complete lines of one shard, streamed."""
@@ -114,3 +116,8 @@ class ShardLog:
                 parts = (rest + chunk).split(b"\n")
                 rest = parts.pop()
                 yield from (p + b"\n" for p in parts)
+
+
+def _run_number(path: str) -> int:
+    head = path.rpartition("/")[2].partition("-")[0]
+    return int(head) if head.isdigit() else 0
