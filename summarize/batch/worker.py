@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -23,7 +24,7 @@ from summarize.fsio import atomic_write_text
 from summarize.ingest import Document
 from summarize.output.render import to_json
 from summarize.pipeline import Summarizer
-from summarize.schemas import Usage
+from summarize.schemas import ArticleSummary, Usage
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,21 @@ class Worker:
 
     def process(self, rel: str, load: Callable[[], Document], problem: str | None = None) -> Outcome:
         """Summarize the article REL that LOAD reads (PROBLEM: why it cannot be read)."""
+        ready = self.prepare(rel, load, problem)
+        if isinstance(ready, Outcome):
+            return ready
+        try:
+            summary = self.summarizer.summarize(ready.doc)
+        except SummarizeError as exc:
+            return self.failed(ready, exc)
+        except Exception as exc:  # one article's bug must not sink the batch; the log keeps the traceback
+            log.exception("unexpected error on %s", rel)
+            return Outcome(rel, "failed", ready.key, error=f"internal error: {one_line(exc)}")
+        return self.finish(ready, summary)
+
+    def prepare(self, rel: str, load: Callable[[], Document], problem: str | None = None) -> Ready | Outcome:
+        """Read REL and decide: an Outcome when no model call is to be made (stopping,
+        unreadable, cached), else what summarizing it needs."""
         started = time.monotonic()
         if self.stop.is_set():
             return Outcome(rel, "not_started")
@@ -114,17 +130,29 @@ class Worker:
             return Outcome(rel, "cached", key=key)
         if self.stop.is_set() or self.halt.is_set():
             return Outcome(rel, "not_started")
-        try:
-            summary = self.summarizer.summarize(doc)
-        except SummarizeError as exc:
-            usage = exc.usage or Usage()
-            return Outcome(rel, "failed", key, error=one_line(exc), usage=usage, seconds=_since(started))
-        except Exception as exc:  # one article's bug must not sink the batch; the log keeps the traceback
-            log.exception("unexpected error on %s", rel)
-            return Outcome(rel, "failed", key, error=f"internal error: {one_line(exc)}")
-        self.sink.write(target, to_json(summary))
+        return Ready(rel, doc, key, target, started)
+
+    def finish(self, ready: Ready, summary: ArticleSummary) -> Outcome:
+        """Write the article's JSON; its ok Outcome."""
+        self.sink.write(ready.target, to_json(summary))
         result = summary.model_dump(mode="json")
-        return Outcome(rel, "ok", key, result, usage=summary.usage, seconds=_since(started))
+        return Outcome(ready.rel, "ok", ready.key, result, usage=summary.usage, seconds=_since(ready.started))
+
+    def failed(self, ready: Ready, exc: SummarizeError) -> Outcome:
+        """The failed Outcome of an article whose summary could not be made."""
+        usage, seconds = exc.usage or Usage(), _since(ready.started)
+        return Outcome(ready.rel, "failed", ready.key, error=one_line(exc), usage=usage, seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Ready:
+    """An article read, not cached, about to be summarized."""
+
+    rel: str
+    doc: Document
+    key: str
+    target: str
+    started: float
 
 
 def _since(t: float) -> float:

@@ -32,6 +32,7 @@ from summarize.batch.config import BatchConfig, Reporter, Stats
 from summarize.batch.discover import DEFAULT_PATTERNS, Rules, from_list
 from summarize.batch.ray_engine.actors import Articles, Job, job_config, outcome_of
 from summarize.batch.ray_engine.gate import GateFlags, start_gate
+from summarize.batch.ray_engine.llm import InJob, ProcessorModel
 from summarize.batch.ray_engine.places import (
     Article,
     Place,
@@ -50,6 +51,7 @@ from summarize.pipeline import Summarizer
 
 log = logging.getLogger(__name__)
 
+Row = dict[str, Any]
 EXTRA = "pip install 'summarize[ray]'"
 
 
@@ -92,12 +94,16 @@ def run_on_ray(
     *,
     stop: threading.Event | None = None,
     backend: Backend | None = None,
+    in_job: InJob | None = None,
 ) -> Stats:
     """Summarize every article of SRC into DEST on Ray; resumable; the run's totals (also in
-    run.json). BACKEND replaces the one SETTINGS select (tests, benchmarks; it must pickle)."""
+    run.json). BACKEND replaces the one SETTINGS select (tests, benchmarks; it must pickle).
+    IN_JOB runs the model inside the job (`ray.data.llm`) instead of calling an endpoint."""
     if config.concurrency < 1:
         raise UserError("--concurrency must be 1 or more. Pass e.g. --concurrency 8")
     require_ray()
+    if in_job is not None and backend is None:
+        backend = ProcessorModel(in_job.model, settings.context_tokens)
     if config.csv and is_uri(options.dest_uri):
         raise UserError("--format csv writes tables beside results.jsonl. Give a folder for -o")
     summarizer = Summarizer.from_settings(settings, backend=backend)
@@ -108,7 +114,7 @@ def run_on_ray(
     journal = ResultLog(Path(dest.root)) if dest.local else ShardLog(dest)
     index = journal.open()
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    run = _RayRun(config, settings, options, src, dest, journal, reporter, backend)
+    run = _RayRun(config, settings, options, src, dest, journal, reporter, backend, in_job)
     try:
         with ray_session(options):
             extra = run.execute(items, index.done, stop or threading.Event())
@@ -186,6 +192,7 @@ class _RayRun:
     journal: ResultLog | ShardLog
     reporter: Reporter | None
     backend: Backend | None
+    in_job: InJob | None
     stats: Stats = field(default_factory=Stats)
     started: float = field(default_factory=time.monotonic)
 
@@ -200,7 +207,7 @@ class _RayRun:
         job = replace(job, backend=self.backend)
         try:
             with Signals(stop) as signals:
-                feed = _Feed(_dataset(items, job, workers, threads)) if items else None
+                feed = _Feed(self._outcomes(items, job, workers, threads)) if items else None
                 self._drive(feed, len(items), signals, flags)
             status = ray.get(gate.status.remote())
         finally:
@@ -208,6 +215,15 @@ class _RayRun:
         self.stats.rate_limited, self.stats.limit_decreases = status["rate_limited"], status["decreases"]
         address = str(ray.get_runtime_context().gcs_address)
         return {"workers": workers, "threads_per_worker": threads, "ray_address": address}
+
+    def _outcomes(self, items: list[Article], job: Job, workers: int, threads: int) -> Iterator[list[Row]]:
+        """Outcome rows as the cluster makes them: live actors, or rounds of the in-job model."""
+        rows: list[Row] = [
+            {"rel": a.rel, "path": a.path, "label": a.label, "problem": a.problem} for a in items
+        ]
+        if self.in_job is not None:
+            return self.in_job.batches(rows, job, workers)
+        return _live(rows, job, workers, threads)
 
     def _shape(self, articles: int) -> tuple[int, int]:
         """(actors, threads per actor): one actor per CPU unless told, never more than needed;
@@ -271,12 +287,11 @@ class _Progress:
         self.reporter.update(stats)
 
 
-def _dataset(items: list[Article], job: Job, workers: int, threads: int) -> Any:
-    """The rows, in blocks of THREADS articles (one batch each), mapped by WORKERS actors."""
+def _live(rows: list[Row], job: Job, workers: int, threads: int) -> Iterator[list[Row]]:
+    """ROWS in blocks of THREADS articles (one batch each) through WORKERS `Articles` actors."""
     import ray
     import ray.data
 
-    rows = [{"rel": a.rel, "path": a.path, "label": a.label, "problem": a.problem} for a in items]
     ray.data.DataContext.get_current().enable_progress_bars = False  # the driver shows its own
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     pool = ray.data.ActorPoolStrategy(
@@ -286,7 +301,7 @@ def _dataset(items: list[Article], job: Job, workers: int, threads: int) -> Any:
         max_tasks_in_flight_per_actor=3,
         enable_true_multi_threading=True,
     )
-    return ray.data.from_items(rows, override_num_blocks=math.ceil(len(rows) / threads)).map_batches(
+    dataset = ray.data.from_items(rows, override_num_blocks=math.ceil(len(rows) / threads)).map_batches(
         Articles,
         fn_constructor_kwargs={"job": job},
         batch_size=None,
@@ -294,29 +309,36 @@ def _dataset(items: list[Article], job: Job, workers: int, threads: int) -> Any:
         compute=pool,
         num_cpus=min(1.0, cpus / workers),  # any --workers fits the cluster
     )
+    batches = iter(dataset.iter_batches(batch_size=None, batch_format="pyarrow"))
+    try:
+        for batch in batches:
+            yield batch.to_pylist()
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()  # stops the job and its actors when the driver stops early
 
 
 class _Feed:
-    """Outcome rows from the dataset's iterator, moved by a thread of their own so the
-    driver can watch signals and deadlines while the cluster works."""
+    """Outcome rows moved from the cluster by a thread of their own, so the driver can watch
+    signals and deadlines while the cluster works."""
 
-    def __init__(self, dataset: Any) -> None:
-        self.rows: queue.SimpleQueue[list[dict[str, Any]] | BaseException | None] = queue.SimpleQueue()
+    def __init__(self, source: Iterator[list[Row]]) -> None:
+        self.rows: queue.SimpleQueue[list[Row] | BaseException | None] = queue.SimpleQueue()
         self.abandoned = threading.Event()
-        threading.Thread(target=self._pump, args=(dataset,), name="ray-feed", daemon=True).start()
+        threading.Thread(target=self._pump, args=(source,), name="ray-feed", daemon=True).start()
 
-    def _pump(self, dataset: Any) -> None:
-        batches = iter(dataset.iter_batches(batch_size=None, batch_format="pyarrow"))
+    def _pump(self, source: Iterator[list[Row]]) -> None:
         try:
-            for batch in batches:
+            for rows in source:
                 if self.abandoned.is_set():
-                    break  # closing the iterator stops the job and its actors
-                self.rows.put(batch.to_pylist())
+                    break
+                self.rows.put(rows)
         except BaseException as exc:
             self.rows.put(exc)
             return
         finally:
-            close = getattr(batches, "close", None)
+            close = getattr(source, "close", None)
             if close is not None:
                 close()
         self.rows.put(None)
