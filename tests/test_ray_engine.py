@@ -7,7 +7,10 @@ import itertools
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -224,4 +227,34 @@ def test_a_stopped_run_keeps_what_finished_and_the_next_one_finishes(tmp_path: P
         assert len(lines(out)) == first.ok and all(r["status"] == "ok" for r in lines(out))
         second = on_ray(root, out, server, concurrency=4)
     assert (second.cached, second.ok) == (first.ok, 40 - first.ok)
+    assert sorted(by_path(out)) == rels
+
+
+def test_the_command_joins_a_cluster_and_ctrl_c_keeps_what_finished(tmp_path: Path, local_ray: Any) -> None:
+    root, out = tmp_path / "in", tmp_path / "out"
+    rels = make_articles(root, 30)
+    address = local_ray.get_runtime_context().gcs_address
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_", "RAY_ADDRESS"))}
+    # The test's Ray listens on loopback: keep Ray from swapping 127.0.0.1 for the host's address.
+    env.update(RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0", PYTHONPATH=str(Path(__file__).parent.parent))
+    with FakeOpenAIServer(responder=echo_responder, latency=0.3) as server:
+        cmd = [sys.executable, "-m", "summarize", "batch", str(root), "-o", str(out), "--engine", "ray"]
+        cmd += ["--address", address, "--workers", "1", "-j", "2"]
+        cmd += ["--base-url", server.base_url, "--model", MODEL]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        results = out / "results.jsonl"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if results.exists() and len(results.read_text().splitlines()) >= 4:
+                break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130, err
+        assert "Interrupted:" in err and "Run the same command again to resume" in err
+        done = lines(out)
+        assert 4 <= len(done) < 30 and all(r["status"] == "ok" for r in done)
+        finish = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        assert finish.returncode == 0, finish.stderr
+        assert f"{30 - len(done)} ok, 0 failed, {len(done)} cached" in finish.stderr
     assert sorted(by_path(out)) == rels
