@@ -126,26 +126,36 @@ class Summarizer:
             raise
         return result.model_copy(update={"usage": meter.usage})
 
+    def cancel(self) -> None:
+        """Stop a generation in progress, when the backend can (the embedded model): an
+        abandoned article must not keep the CPU busy or hold up the exit."""
+        cancel = getattr(self._backend, "cancel", None)
+        if callable(cancel):
+            cancel()
+
     def summarize_file(self, path: str) -> ArticleSummary:
         """Ingest PATH and summarize it."""
         return self.summarize(self.load(path))
 
     def conversation(
-        self, doc: Document, count: Callable[[str], int] | None = None
+        self, doc: Document, count: Callable[[str], int] | None = None, budget: ContextBudget | None = None
     ) -> Conversation[ArticleSummary]:
         """The requests that summarize DOC, round by round (usage is left for the driver).
 
         COUNT measures tokens for chunk planning: the backend's own count by default, the
-        offline estimate when no model may be loaded (dry runs, batch jobs).
+        offline estimate when no model may be loaded (dry runs, batch jobs). BUDGET is the
+        context to plan with and to learn into: the shared one by default; a provider batch
+        job gives each article its own, so that its replay depends on its own replies only.
         """
         count = count or (lambda text: self.backend.count_tokens(text))
+        budget = budget or self.budget
         for _ in range(MAX_CONTEXT_LEARNING + 1):
-            chunks = self._plan(doc, count)
+            chunks = self._plan(doc, count, budget)
             try:
                 parts = yield from in_parallel([self._draft_chunk(doc, c) for c in chunks])
                 break
             except ContextLengthError as exc:
-                if not self.budget.learn(exc, self._largest_request(doc, chunks, count)):
+                if not budget.learn(exc, self._largest_request(doc, chunks, count)):
                     raise
         else:
             raise ContextLengthError(
@@ -169,11 +179,11 @@ class Summarizer:
             conversation.close()
         return sum(estimate_tokens("".join(m.content for m in r.messages)) for r in requests)
 
-    def _plan(self, doc: Document, count: Callable[[str], int]) -> list[Chunk]:
+    def _plan(self, doc: Document, count: Callable[[str], int], budget: ContextBudget) -> list[Chunk]:
         overhead = count(self.drafter.overhead(doc))
         return plan_chunks(
             doc.text,
-            context=self.budget.tokens,
+            context=budget.tokens,
             overhead=overhead,
             answer=self.settings.max_tokens,
             count=count,

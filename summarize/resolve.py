@@ -25,14 +25,15 @@ REASON_DUPLICATE_CLAIM = "duplicate of an earlier claim (same speaker and eviden
 # Besides the reporter words: what a model writes for "nobody in particular".
 _NO_ONE = frozenset({"", "none", "null", "n/a", "unknown", "reporter's voice", "reporter voice"})
 
-_SPECIFICITY: dict[str, int] = {"other": 0, "group": 1, "organization": 2, "country": 3, "person": 3}
+TYPE_SPECIFICITY: dict[str, int] = {"other": 0, "group": 1, "organization": 2, "country": 3, "person": 4}
+"""Which type wins when the mentions of one actor disagree: the more specific one."""
 
 
 def _tokens(name: str) -> list[str]:
     return re.sub(r"[\u2019`]", "'", name).replace(".", " ").split()
 
 
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
     """The comparable form of a name: case, spacing, dots, "the ...", "...'s" ignored."""
     key = " ".join(_tokens(name)).casefold()
     key = re.sub(r"^the ", "", key)
@@ -43,11 +44,11 @@ def is_reporter(name: str | None) -> bool:
     """Whether NAME means the article's own voice (null, empty, "reporter", "the author"...)."""
     if name is None:
         return True
-    key = _key(name)
+    key = name_key(name)
     return key in _NO_ONE or key in REPORTER or name.strip().casefold() in _NO_ONE
 
 
-def _is_proper(name: str, *, person: bool = True) -> bool:
+def is_proper(name: str, *, person: bool = True) -> bool:
     """A full proper name: capitalised words (connectors allowed); for a person, no title."""
     words = _tokens(name)
     return (
@@ -58,14 +59,14 @@ def _is_proper(name: str, *, person: bool = True) -> bool:
     )
 
 
-def _initials(name: str) -> str:
+def initials(name: str) -> str:
     return "".join(w[0] for w in _tokens(name) if w[:1].isupper() and w.casefold() not in CONNECTORS)
 
 
-def _short_form_of(short: str, full: str) -> bool:
+def short_form_of(short: str, full: str) -> bool:
     """Whether SHORT names the person FULL by surname ("Putin"), possibly after titles
     ("President Putin", "Russian President Vladimir Putin")."""
-    s, f = _key(short).split(), _key(full).split()
+    s, f = name_key(short).split(), name_key(full).split()
     if len(f) < 2 or not s or s == f:
         return False
     if s == f[-1:]:
@@ -98,7 +99,7 @@ def _canonical_name(group: _Group, text: str) -> str:
 
     def score(i_name: tuple[int, str]) -> tuple[bool, bool, int, int, int]:
         i, name = i_name
-        proper = _is_proper(name, person=person)
+        proper = is_proper(name, person=person)
         return (proper, name.casefold() in folded, len(_tokens(name)), len(name), -i)
 
     return max(enumerate(group.names), key=score)[1]
@@ -109,15 +110,15 @@ def _merged_type(group: _Group, canonical: str) -> ActorType:
     if own:
         return own[0]
     votes = Counter(m.type for m in group.members)
-    return max(votes, key=lambda t: (_SPECIFICITY[t], votes[t]))
+    return max(votes, key=lambda t: (TYPE_SPECIFICITY[t], votes[t]))
 
 
 def _dedup(names: Iterable[str], exclude: str) -> list[str]:
-    seen = {_key(exclude)}
+    seen = {name_key(exclude)}
     out: list[str] = []
     for name in names:
-        if _key(name) not in seen:
-            seen.add(_key(name))
+        if name_key(name) not in seen:
+            seen.add(name_key(name))
             out.append(name)
     return out
 
@@ -163,7 +164,7 @@ def _group(actors: list[DraftActor]) -> list[_Group]:
     first_with_key: dict[str, int] = {}
     for i, actor in enumerate(actors):
         for name in [actor.name, *actor.aliases]:
-            uf.union(i, first_with_key.setdefault(_key(name), i))
+            uf.union(i, first_with_key.setdefault(name_key(name), i))
     for i, actor in enumerate(actors):
         owners = {
             uf.find(j)
@@ -180,16 +181,14 @@ def _group(actors: list[DraftActor]) -> list[_Group]:
 
 def _refers_to(name: str, names: Sequence[str], type_: ActorType) -> bool:
     """Whether NAME is a surname/title form or an acronym of one of NAMES (an actor's)."""
-    if type_ in ("person", "other") and any(
-        _is_proper(full) and _short_form_of(name, full) for full in names
-    ):
+    if type_ in ("person", "other") and any(is_proper(full) and short_form_of(name, full) for full in names):
         return True
-    return _is_acronym(name) and any(
-        len(_tokens(full)) >= 2 and _initials(full) == name.replace(".", "") for full in names
+    return is_acronym(name) and any(
+        len(_tokens(full)) >= 2 and initials(full) == name.replace(".", "") for full in names
     )
 
 
-def _is_acronym(name: str) -> bool:
+def is_acronym(name: str) -> bool:
     bare = name.replace(".", "")
     return 2 <= len(bare) <= 6 and bare.isalpha() and bare.isupper()
 
@@ -200,13 +199,13 @@ _PERSON_CUE = r"\b(?i:" + "|".join(sorted(PERSON_TITLES)) + r")\.?\s+(?:[A-Z][\w
 def _looks_like_person(name: str, text: str) -> bool:
     """Whether the article puts an honorific or a person's title before NAME or its surname."""
     words = _tokens(name)
-    if not words or not _is_proper(name):
+    if not words or not is_proper(name):
         return False
     forms = (name, words[-1])
     return any(re.search(_PERSON_CUE + re.escape(f) + r"\b", text) for f in forms)
 
 
-def _split_title(name: str) -> tuple[str, str]:
+def split_title_name(name: str) -> tuple[str, str]:
     """("Senator", "Ada Brook") for "Senator Ada Brook"; ("", NAME) when there is no title.
 
     A title is kept as part of the name unless a full name (two words or more) or an
@@ -215,7 +214,7 @@ def _split_title(name: str) -> tuple[str, str]:
     words = name.split()
     title, rest = split_title(words)
     cut = len(title)
-    if cut and _is_proper(" ".join(rest)):
+    if cut and is_proper(" ".join(rest)):
         honorific = words[cut - 1].rstrip(".").casefold() in HONORIFICS
         if len(rest) >= 2 or honorific:
             return " ".join(words[:cut]), " ".join(rest)
@@ -224,7 +223,7 @@ def _split_title(name: str) -> tuple[str, str]:
 
 def _new_actor(name: str, text: str) -> Actor:
     """An actor the model did not list: titles become the role, the full name the name."""
-    title, bare = _split_title(name)
+    title, bare = split_title_name(name)
     if title:
         return Actor(name=bare, type="person", role=title, aliases=[name])
     return Actor(name=name, type="person" if _looks_like_person(name, text) else "other")
@@ -244,14 +243,14 @@ class ActorIndex:
 
     def _register(self, i: int, actor: Actor) -> None:
         for name in [actor.name, *actor.aliases]:
-            self._by_key.setdefault(_key(name), i)
+            self._by_key.setdefault(name_key(name), i)
 
     def canonical(self, name: str | None) -> str | None:
         """The canonical name NAME refers to (exact, case-insensitive, alias, unambiguous
         surname or title form, acronym); None when it names no known actor."""
         if name is None or not name.strip():
             return None
-        i = self._by_key.get(_key(name))
+        i = self._by_key.get(name_key(name))
         if i is not None:
             return self.actors[i].name
         owners = {

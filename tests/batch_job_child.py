@@ -12,14 +12,11 @@ with SIGKILL the Nth time the job reports STEP.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sys
-from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import openai
+from kill_switch import killer
 
 from summarize.batch.jobs import BatchJob, RequestLine, ShardLimits
 
@@ -45,19 +42,6 @@ def line(i: int, kind: str) -> RequestLine:
 def lines() -> list[RequestLine]:
     """The first round."""
     return [line(i, "draft") for i in range(LINES)]
-
-
-def killer() -> Callable[[str], None]:
-    target = os.environ.get("SUMMARIZE_TEST_KILL_AT", "")
-    step, _, nth = target.partition(":")
-    seen: Counter[str] = Counter()
-
-    def on_step(name: str) -> None:
-        seen[name] += 1
-        if name == step and seen[name] == int(nth or 1):
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return on_step
 
 
 def main() -> None:

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from summarize.testing import FakeOpenAIServer
+from summarize.testing.batch_api import FakeBatchAPI
+from tests.provider_fakes import make_corpus, responder
 
 _real_connect = socket.socket.connect
 
@@ -42,6 +44,21 @@ def server() -> Iterator[FakeOpenAIServer]:
     """A loopback OpenAI-compatible server; script it with enqueue()."""
     with FakeOpenAIServer() as srv:
         yield srv
+
+
+@pytest.fixture
+def batch_api() -> Iterator[FakeBatchAPI]:
+    """A loopback Files + Batches API (and live chat endpoint) answering tests/provider_fakes' articles."""
+    with FakeBatchAPI(responder=responder) as api:
+        yield api
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """Articles that need every kind of round: tests/provider_fakes.make_corpus."""
+    src = tmp_path / "in"
+    make_corpus(src)
+    return src
 
 
 # --- Ray --------------------------------------------------------------------------------------

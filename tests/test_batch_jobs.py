@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import typing
 from collections.abc import Iterator
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import TypeAdapter
 
 from summarize.batch.jobs import (
     STEPS,
@@ -30,6 +26,8 @@ from summarize.draft.retry import RetryPolicy
 from summarize.errors import BatchJobError, ModelHTTPError, UserError
 from summarize.testing import Reply, echo_responder
 from summarize.testing.batch_api import BatchPlan, FakeBatchAPI
+from tests.kill_switch import run_child
+from tests.vllm_lines import vllm_engine_error, vllm_exception, vllm_success
 
 FAST = RetryPolicy(max_retries=4, budget_seconds=60, initial=0.001, maximum=0.002)
 SCHEMA = {"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"]}
@@ -142,114 +140,6 @@ def test_openai_output_and_error_lines() -> None:
     assert expired.body is None and expired.error is not None and expired.error.not_run
     with pytest.raises(ValueError):
         parse_output_line('{"id": "x", "response": null, "error": null}')
-
-
-# vLLM's own models, as vllm/entrypoints/openai/protocol.py declares them (the fields that
-# matter), so the lines below are built the way run_batch builds them: model_dump_json().
-class _VllmBase(BaseModel):
-    model_config = ConfigDict(extra="allow")  # OpenAIBaseModel
-
-
-class _ErrorInfo(_VllmBase):
-    message: str
-    type: str
-    param: str | None = None
-    code: int
-
-
-class _ErrorResponse(_VllmBase):
-    error: _ErrorInfo
-
-
-class _FlatErrorResponse(_VllmBase):  # releases before ErrorInfo
-    object: str = "error"
-    message: str
-    type: str
-    param: str | None = None
-    code: int
-
-
-class _ChatMessage(_VllmBase):
-    role: str
-    reasoning_content: str | None = None
-    content: str | None = None
-    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class _Choice(_VllmBase):
-    index: int
-    message: _ChatMessage
-    logprobs: dict[str, Any] | None = None
-    finish_reason: str | None = "stop"
-    stop_reason: int | str | None = None
-
-
-class _Usage(_VllmBase):
-    prompt_tokens: int = 0
-    total_tokens: int = 0
-    completion_tokens: int | None = 0
-    prompt_tokens_details: dict[str, Any] | None = None
-
-
-class _ChatCompletionResponse(_VllmBase):
-    id: str = "chatcmpl-0123"
-    object: typing.Literal["chat.completion"] = "chat.completion"
-    created: int = 1700000000
-    model: str
-    choices: list[_Choice]
-    usage: _Usage
-    prompt_logprobs: list[dict[int, Any] | None] | None = None
-    kv_transfer_params: dict[str, Any] | None = None
-
-
-class _BatchResponseData(_VllmBase):
-    status_code: int = 200
-    request_id: str
-    body: _ChatCompletionResponse | None = None
-
-
-class _BatchRequestOutput(_VllmBase):
-    id: str
-    custom_id: str
-    response: _BatchResponseData | None
-    error: Any | None
-
-
-def vllm_success(custom_id: str, content: str) -> str:
-    response = _ChatCompletionResponse(
-        model="Qwen/Qwen2.5-7B-Instruct",
-        choices=[_Choice(index=0, message=_ChatMessage(role="assistant", content=content))],
-        usage=_Usage(prompt_tokens=120, total_tokens=150, completion_tokens=30),
-    )
-    # run_request: BatchResponseData(body=response, request_id=f"vllm-batch-{random_uuid()}"), error=None
-    return _BatchRequestOutput(
-        id="vllm-5f2a",
-        custom_id=custom_id,
-        response=_BatchResponseData(body=response, request_id="vllm-batch-77c1"),
-        error=None,
-    ).model_dump_json()
-
-
-def vllm_engine_error(custom_id: str, flat: bool = False) -> str:
-    info: dict[str, Any] = {"message": "max_tokens is too large", "type": "BadRequestError", "code": 400}
-    error: BaseModel = _FlatErrorResponse(**info) if flat else _ErrorResponse(error=_ErrorInfo(**info))
-    # run_request: BatchResponseData(status_code=response.error.code, ...), error=response
-    return _BatchRequestOutput(
-        id="vllm-1",
-        custom_id=custom_id,
-        response=_BatchResponseData(status_code=400, request_id="vllm-batch-2"),
-        error=error,
-    ).model_dump_json()
-
-
-def vllm_exception(custom_id: str) -> str:
-    # make_error_request_output: status_code=HTTPStatus.BAD_REQUEST, no body, error=error_msg (a string)
-    return _BatchRequestOutput(
-        id="vllm-3",
-        custom_id=custom_id,
-        response=_BatchResponseData(status_code=HTTPStatus.BAD_REQUEST, request_id="vllm-batch-4"),
-        error="Request must not be sent in stream mode",
-    ).model_dump_json()
 
 
 def test_vllm_output_lines_as_run_batch_writes_them() -> None:
@@ -654,17 +544,8 @@ KILL_POINTS = [
 ]
 
 
-def run_child(folder: Path, fake: FakeBatchAPI, consumer: Path, kill_at: str | None) -> int:
-    env = {k: v for k, v in os.environ.items() if k != "SUMMARIZE_TEST_KILL_AT"}
-    if kill_at:
-        env["SUMMARIZE_TEST_KILL_AT"] = kill_at
-    done = subprocess.run(
-        [sys.executable, str(CHILD), str(folder), fake.base_url, str(consumer)],
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    return done.returncode
+def run_job_child(folder: Path, fake: FakeBatchAPI, consumer: Path, kill_at: str | None) -> int:
+    return run_child(str(CHILD), [str(folder), fake.base_url, str(consumer)], kill_at)
 
 
 @pytest.mark.slow
@@ -674,8 +555,8 @@ def test_kill_9_at_every_phase_then_one_complete_run(
 ) -> None:
     fake.plans.append(BatchPlan(outcome="expired", finished=1))  # the first batch leaves work to resubmit
     consumer = tmp_path / "results.jsonl"
-    assert run_child(tmp_path / "job", fake, consumer, kill_at) == -9
-    assert run_child(tmp_path / "job", fake, consumer, None) == 0
+    assert run_job_child(tmp_path / "job", fake, consumer, kill_at) == -9
+    assert run_job_child(tmp_path / "job", fake, consumer, None) == 0
     seen = [json.loads(line)["custom_id"] for line in consumer.read_text().splitlines()]
     drafts = [f"article-{i:03d}:draft" for i in range(25)]
     reasks = [f"article-{i:03d}:reask" for i in range(0, 25, 2)]

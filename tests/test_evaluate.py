@@ -185,7 +185,30 @@ def test_actor_recall_matches_token_subsequences_both_ways(conll: Path) -> None:
         Actor(name="Germany 's representative", type="person"),
     ]
     counts = evaluate.score_conll(_summary(ex.text, actors, []), ex.gold)
-    assert counts == {"PER": [2, 2], "ORG": [1, 1], "LOC": [1, 2]}
+    assert {t: counts[t] for t in ("PER", "ORG", "LOC")} == {"PER": [2, 2], "ORG": [1, 1], "LOC": [1, 2]}
+    # "Germany 's representative" found Germany, but as a person: a LOC typed wrong.
+    assert counts["typed LOC"] == [0, 1] and counts["typed PER"] == [2, 2]
+    assert counts["precision"] == [3, 3]
+
+
+def test_actor_precision_counts_actors_that_match_no_gold_entity(conll: Path) -> None:
+    (ex,) = load_examples("conll2003", conll, limit=1)
+    actors = [
+        Actor(name="Werner Zwingmann", type="person"),
+        Actor(name="OLDER BROTHER", type="group"),  # a heading, not an actor
+        Actor(name="Soviet", type="group"),  # a demonym
+    ]
+    counts = evaluate.score_conll(_summary(ex.text, actors, []), ex.gold)
+    assert counts["precision"] == [1, 3]
+
+
+def test_invented_names_and_numbers_are_caught() -> None:
+    article = "The council of Norport approved 40,000 euros on Tuesday. Mayor Brandt agreed."
+    assert evaluate.unsupported("Norport approved 40000 euros. The mayor agreed.", article) == []
+    assert evaluate.unsupported("Hamburg approved 50,000 euros, Brandt said.", article) == [
+        "50,000",
+        "Hamburg",
+    ]
 
 
 def test_polnear_content_recall_and_speaker_accuracy(polnear: Path) -> None:

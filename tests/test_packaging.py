@@ -1,4 +1,4 @@
-"""An installed wheel must find its prompts: they ship inside the package."""
+"""An installed wheel must find its prompts and the report's assets: they ship inside the package."""
 
 from __future__ import annotations
 
@@ -28,3 +28,8 @@ def test_wheel_ships_every_prompt(tmp_path: Path) -> None:
     for name in TEMPLATE_NAMES:
         assert f"summarize/prompts/{name}.md" in names
     assert "summarize/testing/__init__.py" in names
+    # The HTML report reads its template, style and scripts with importlib.resources.
+    from summarize.output.report import SCRIPTS
+
+    for asset in ("report.html", "report.css", *SCRIPTS):
+        assert f"summarize/output/assets/{asset}" in names

@@ -46,9 +46,12 @@ def make_backend(settings: Settings) -> Backend:
 def model_label(settings: Settings) -> str:
     """The name the backend will report, known without loading or reaching the model."""
     if settings.uses_local:
-        from summarize.backends.model_files import DEFAULT_MODEL
+        from summarize.backends.model_files import DEFAULT_MODEL, bundled
 
-        return Path(settings.model_path).stem if settings.model_path else DEFAULT_MODEL.name
+        if not settings.model_path:
+            return DEFAULT_MODEL.name
+        model = bundled(settings.model_path)
+        return model.name if model else Path(settings.model_path).stem
     return settings.model or DEFAULT_OPENAI_MODEL
 
 
@@ -71,7 +74,9 @@ def is_small(settings: Settings) -> bool:
     """
     if not settings.uses_local:
         return False
-    if settings.model_path is None:
+    from summarize.backends.model_files import bundled
+
+    if settings.model_path is None or bundled(settings.model_path):
         return True
     try:
         return Path(settings.model_path).expanduser().stat().st_size < SMALL_MODEL_BYTES

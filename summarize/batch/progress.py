@@ -104,9 +104,9 @@ def summary_lines(stats: Stats, config: BatchConfig, *, results: str | None = No
         + (f"; {stats.rate_limited} rate-limited" if stats.rate_limited else "")
         + ".",
     ]
-    cost = stats.cost(config.price_in, config.price_out)
+    cost = stats.cost(*config.prices)
     if cost is not None:
-        lines.append(f"Estimated cost: {cost:.4f} (at the given --price-in/--price-out per million tokens).")
+        lines.append(f"Estimated cost: {cost:.4f} ({price_note(config)}).")
     if stats.failures:
         lines.append("Failed:")
         lines += [f"  {error}" if path in error else f"  {path}: {error}" for path, error in stats.failures]
@@ -125,6 +125,14 @@ def summary_lines(stats: Stats, config: BatchConfig, *, results: str | None = No
             "Run the same command again to resume."
         )
     return lines
+
+
+def price_note(config: BatchConfig) -> str:
+    """How an estimated cost was priced: the given prices, and the batch discount if any."""
+    note = "at the given --price-in/--price-out per million tokens"
+    if config.price_factor != 1.0:
+        note += f", times {config.price_factor:g} for the provider's batch discount"
+    return note
 
 
 def make_reporter(
@@ -154,8 +162,9 @@ class _Silent:
         """Nothing to stop."""
 
 
-def dry_run_lines(planned: Iterable[Planned]) -> Iterator[str]:
-    """A tab-separated listing of what a run would send, then the totals."""
+def dry_run_lines(planned: Iterable[Planned], config: BatchConfig | None = None) -> Iterator[str]:
+    """A tab-separated listing of what a run would send, then the totals (and, with prices in
+    CONFIG, the estimated cost of the prompt tokens of the first requests)."""
     yield "path\tchars\test_prompt_tokens\tstatus"
     n = send = tokens = 0
     for p in planned:
@@ -173,3 +182,9 @@ def dry_run_lines(planned: Iterable[Planned]) -> Iterator[str]:
         f"# {n} article(s): {send} to send (about {tokens:,} prompt tokens, plus re-asks and "
         f"completions), {n - send} cached or failing. No model was called."
     )
+    price_in = config.prices[0] if config is not None else None
+    if config is not None and price_in is not None:
+        yield (
+            f"# Estimated prompt cost of the first requests: {tokens * price_in / 1_000_000:.4f} "
+            f"({price_note(config)}; completions and re-asks come on top)."
+        )

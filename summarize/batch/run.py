@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from summarize.backends import Backend
 from summarize.batch.config import BatchConfig, Outcome, Reporter, Stats, articles
 from summarize.batch.discover import Found
-from summarize.batch.store import RUN, ResultLog, write_csv_tables
+from summarize.batch.store import RUN, ResultLog, tidy
 from summarize.batch.throttle import AIMD
 from summarize.batch.worker import Worker, one_line
 from summarize.config import Settings
@@ -123,10 +123,9 @@ def run_batch(
     try:
         with Signals(stop) as signals:
             left = _schedule(items, worker, workers, results, stats, config, reporter, signals, halt)
-        if results.needs_compaction:
-            results.compact()
-        if config.csv:
-            write_csv_tables(config.out)
+        if stats.interrupted:
+            summarizer.cancel()
+        tidy(results, csv_tables=config.csv)
     finally:
         results.close()
     stats.not_started += left
@@ -250,7 +249,9 @@ def run_json(config: BatchConfig, stats: Stats, summarizer: Summarizer, started:
     summary = {
         "started": started,
         "seconds": stats.seconds,
-        "dir": str(config.root),
+        # Absolute: `summarize report` and `export` re-read the articles from here (with raw and
+        # max_bytes) to recover the exact text the evidence offsets index into.
+        "dir": str(config.root.resolve()),
         "outdir": str(config.out),
         "model": summarizer.model,
         "strategy": summarizer.drafter.name,
@@ -267,7 +268,8 @@ def run_json(config: BatchConfig, stats: Stats, summarizer: Summarizer, started:
         "usage": stats.usage.model_dump(),
         "retries": stats.retries,
         "rate_limited": stats.rate_limited,
-        "estimated_cost": stats.cost(config.price_in, config.price_out),
+        "estimated_cost": stats.cost(*config.prices),
+        "price_factor": config.price_factor,
         "failures": [{"path": p, "error": e} for p, e in stats.failures],
         "exit_code": stats.exit_code,
         **extra,

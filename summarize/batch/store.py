@@ -214,6 +214,14 @@ def latest_lines(lines: Callable[[], Iterable[bytes]]) -> Iterator[bytes]:
             yield line
 
 
+def tidy(results: ResultLog, *, csv_tables: bool) -> None:
+    """The end of a run: one line per article in results.jsonl, and the CSV tables if asked."""
+    if results.needs_compaction:
+        results.compact()
+    if csv_tables:
+        write_csv_tables(results.outdir)
+
+
 # --- tidy tables ---------------------------------------------------------------------------
 
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -1,8 +1,8 @@
 """One article of a batch: ingest, check the cache, summarize, write its JSON atomically.
 
-The same `Worker` runs in the thread engine's threads and in the Ray engine's actors; only
-where the article is read from (a `load` function) and where its JSON goes (a `Sink`)
-change.
+The same `Worker` runs in the thread engine's threads, in the Ray engine's actors and in
+the provider path's replay; only where the article is read from (a `load` function) and
+where its JSON goes (a `Sink`) change.
 """
 
 from __future__ import annotations
@@ -72,6 +72,21 @@ class FolderSink:
         atomic_write_text(target, text)
 
 
+@dataclass(frozen=True)
+class Ready:
+    """An article read and not cached: what summarizing it needs."""
+
+    item: Found
+    doc: Document
+    key: str
+    target: str
+    """Where its JSON goes (the sink's name for it)."""
+
+
+Load = Callable[[], Document]
+"""Reads one article (by default the file its Found names)."""
+
+
 class Worker:
     """Everything one article needs; called from worker threads (or Ray actors)."""
 
@@ -88,71 +103,57 @@ class Worker:
         self.config = config
         self.summarizer = summarizer
         self.done = done
-        self.sink = sink or FolderSink(config.out)
+        self.sink: Sink = sink or FolderSink(config.out)
         self.stop: Flag = stop or threading.Event()
         """Set by a signal: start nothing new."""
         self.halt: Flag = halt or threading.Event()
         """Set when the token budget is spent: start no new model call."""
 
-    def __call__(self, item: Found) -> Outcome:
-        """Summarize the file ITEM names unless it is cached, failing or the run is stopping."""
-        return self.process(item.rel, lambda: self.summarizer.load(str(item.path)), item.problem)
-
-    def process(self, rel: str, load: Callable[[], Document], problem: str | None = None) -> Outcome:
-        """Summarize the article REL that LOAD reads (PROBLEM: why it cannot be read)."""
-        ready = self.prepare(rel, load, problem)
+    def __call__(self, item: Found, load: Load | None = None) -> Outcome:
+        """Summarize ITEM (read by LOAD) unless it is cached, failing or the run is stopping."""
+        started = time.monotonic()
+        if self.stop.is_set():
+            return Outcome(item.rel, "not_started")
+        ready = self.prepare(item, load)
         if isinstance(ready, Outcome):
             return ready
+        if self.stop.is_set() or self.halt.is_set():
+            return Outcome(item.rel, "not_started")
         try:
             summary = self.summarizer.summarize(ready.doc)
         except SummarizeError as exc:
-            return self.failed(ready, exc)
+            return self.failed(ready, exc, exc.usage or Usage(), started)
         except Exception as exc:  # one article's bug must not sink the batch; the log keeps the traceback
-            log.exception("unexpected error on %s", rel)
-            return Outcome(rel, "failed", ready.key, error=f"internal error: {one_line(exc)}")
-        return self.finish(ready, summary)
+            log.exception("unexpected error on %s", item.rel)
+            return Outcome(item.rel, "failed", ready.key, error=f"internal error: {one_line(exc)}")
+        return self.finish(ready, summary, started)
 
-    def prepare(self, rel: str, load: Callable[[], Document], problem: str | None = None) -> Ready | Outcome:
-        """Read REL and decide: an Outcome when no model call is to be made (stopping,
-        unreadable, cached), else what summarizing it needs."""
-        started = time.monotonic()
-        if self.stop.is_set():
-            return Outcome(rel, "not_started")
-        if problem:
-            return Outcome(rel, "failed", error=f"{rel}: {problem}")
+    def prepare(self, item: Found, load: Load | None = None) -> Ready | Outcome:
+        """Read ITEM (by LOAD, default its file) and check the cache: what summarizing it
+        needs, or its outcome already."""
+        if item.problem:
+            return Outcome(item.rel, "failed", error=f"{item.rel}: {item.problem}")
         try:
-            target = self.sink.target(rel)
-            doc = load()
+            target = self.sink.target(item.rel)
+            doc = load() if load is not None else self.summarizer.load(str(item.path))
         except SummarizeError as exc:
-            return Outcome(rel, "failed", error=one_line(exc))
+            return Outcome(item.rel, "failed", error=one_line(exc))
         key = self.summarizer.cache_key(doc)
-        if not self.config.force and self.done.get(rel) == key and self.sink.exists(target):
-            return Outcome(rel, "cached", key=key)
-        if self.stop.is_set() or self.halt.is_set():
-            return Outcome(rel, "not_started")
-        return Ready(rel, doc, key, target, started)
+        if not self.config.force and self.done.get(item.rel) == key and self.sink.exists(target):
+            return Outcome(item.rel, "cached", key=key)
+        return Ready(item, doc, key, target)
 
-    def finish(self, ready: Ready, summary: ArticleSummary) -> Outcome:
-        """Write the article's JSON; its ok Outcome."""
+    def finish(self, ready: Ready, summary: ArticleSummary, started: float) -> Outcome:
+        """Write SUMMARY to its target (atomically, before its results line): the ok outcome."""
         self.sink.write(ready.target, to_json(summary))
         result = summary.model_dump(mode="json")
-        return Outcome(ready.rel, "ok", ready.key, result, usage=summary.usage, seconds=_since(ready.started))
+        return Outcome(ready.item.rel, "ok", ready.key, result, usage=summary.usage, seconds=_since(started))
 
-    def failed(self, ready: Ready, exc: SummarizeError) -> Outcome:
-        """The failed Outcome of an article whose summary could not be made."""
-        usage, seconds = exc.usage or Usage(), _since(ready.started)
-        return Outcome(ready.rel, "failed", ready.key, error=one_line(exc), usage=usage, seconds=seconds)
-
-
-@dataclass(frozen=True)
-class Ready:
-    """An article read, not cached, about to be summarized."""
-
-    rel: str
-    doc: Document
-    key: str
-    target: str
-    started: float
+    def failed(self, ready: Ready, exc: BaseException, usage: Usage, started: float) -> Outcome:
+        """The failed outcome of READY: EXC on one line, and what the article had cost."""
+        return Outcome(
+            ready.item.rel, "failed", ready.key, error=one_line(exc), usage=usage, seconds=_since(started)
+        )
 
 
 def _since(t: float) -> float:

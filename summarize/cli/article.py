@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,10 +14,14 @@ from summarize.cli.app import app, edge, write_output
 from summarize.cli.options import Verbose, with_settings
 from summarize.config import Settings
 
+if TYPE_CHECKING:
+    from summarize.schemas import ArticleSummary
+
 
 class Format(str, Enum):
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 @app.command("file")
@@ -25,7 +29,9 @@ class Format(str, Enum):
 def file_cmd(
     path: Annotated[str, typer.Argument(help="Article file (.txt, .md, .html, .htm), or - for stdin.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here, not stdout.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="json or markdown.")] = Format.json,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="json, markdown, or html (the report of one article).")
+    ] = Format.json,
     verbose: Verbose = False,
     *,
     settings: Callable[[], Settings],
@@ -36,13 +42,13 @@ def file_cmd(
     Examples:
       summarize file article.txt                      # embedded local model, offline
       summarize file page.html --format markdown
+      summarize file page.html --format html -o page.report.html
       OPENAI_API_KEY=sk-... summarize file article.txt --model gpt-4o-mini
       summarize file article.txt --base-url http://localhost:11434/v1 --model llama3.1
     """
     with edge(verbose):
         import logging
 
-        from summarize.output.render import to_json, to_markdown
         from summarize.pipeline import Summarizer
 
         summarizer = Summarizer.from_settings(settings())
@@ -50,7 +56,17 @@ def file_cmd(
         for block in doc.removed:
             logging.getLogger("summarize.ingest").info("removed boilerplate: %.120r", block)
         result = summarizer.summarize(doc)
-        write_output(to_markdown(result) if fmt is Format.markdown else to_json(result), output)
+        write_output(_rendered(result, fmt, doc.text), output)
+
+
+def _rendered(result: ArticleSummary, fmt: Format, text: str) -> str:
+    if fmt is Format.html:
+        from summarize.output.report import article_report
+
+        return article_report(result, text)
+    from summarize.output.render import to_json, to_markdown
+
+    return to_markdown(result) if fmt is Format.markdown else to_json(result)
 
 
 @app.command("text")

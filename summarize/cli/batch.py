@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from summarize.cli.app import app, edge
+from summarize.cli.engine import Address, Engine, EngineOpt, Workers, check_engine, run_ray, source
 from summarize.cli.options import Verbose, with_settings
 from summarize.config import Settings
 
 if TYPE_CHECKING:
     from summarize.batch import BatchConfig
-    from summarize.batch.ray_engine import RayOptions
+    from summarize.batch.provider import ProviderOptions
 
 
 class BatchFormat(str, Enum):
@@ -23,32 +24,24 @@ class BatchFormat(str, Enum):
     csv = "csv"
 
 
-class Engine(str, Enum):
-    threads = "threads"
-    ray = "ray"
+class Via(str, Enum):
+    live = "live"
+    batch_api = "batch-api"
+    jsonl = "jsonl"
 
 
-def _is_uri(where: str) -> bool:
-    from summarize.batch.ray_engine.places import is_uri
-
-    return is_uri(where)
-
-
-def _source(where: str) -> str:
-    """A folder that exists, or an object-store URI (checked once the engine is known)."""
-    if not _is_uri(where) and not Path(where).is_dir():
-        raise typer.BadParameter(f"{where!r} is not a folder.")
-    return where
+class Reask(str, Enum):
+    batch = "batch"
+    live = "live"
 
 
 _R = "Run"
-_C = "Cluster (--engine ray)"
 Directory = Annotated[
     str,
     typer.Argument(
         help="Folder of articles (searched recursively); with --engine ray also s3://, gs://, ...",
         metavar="DIR",
-        callback=_source,
+        callback=source,
     ),
 ]
 Output = Annotated[
@@ -94,22 +87,66 @@ PriceOut = Annotated[
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="List what would be sent; call no model.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
-EngineOpt = Annotated[
-    Engine,
-    typer.Option("--engine", help="threads here, or Ray Data (the ray extra).", rich_help_panel=_C),
-]
-Address = Annotated[
-    str | None,
+_J = "Provider batch jobs"
+ViaOption = Annotated[
+    Via | None,
     typer.Option(
-        "--address",
-        envvar="RAY_ADDRESS",
-        help="Ray cluster to join [default: a local Ray on this machine].",
-        rich_help_panel=_C,
+        "--via",
+        help="live: requests now [default]; batch-api: the endpoint's Files + Batches API (half price, "
+        "results within 24 h); jsonl: request files for a runner of your own (vLLM run_batch).",
+        rich_help_panel=_J,
     ),
 ]
-Workers = Annotated[
+Wait = Annotated[
+    bool, typer.Option("--wait", help="Poll until every article is done (batch-api).", rich_help_panel=_J)
+]
+Poll = Annotated[
+    float,
+    typer.Option(
+        "--poll", min=0, metavar="SECONDS", help="Seconds between polls with --wait.", rich_help_panel=_J
+    ),
+]
+Cancel = Annotated[
+    bool,
+    typer.Option("--cancel", help="Cancel the job's open batches; keep what finished.", rich_help_panel=_J),
+]
+Collect = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--collect",
+        exists=True,
+        dir_okay=False,
+        metavar="FILE",
+        help="Take in your runner's output files (--via jsonl); more FILEs may follow.",
+        rich_help_panel=_J,
+    ),
+]
+More = Annotated[list[Path] | None, typer.Argument(hidden=True, exists=True, dir_okay=False)]
+ReaskOption = Annotated[
+    Reask,
+    typer.Option(
+        "--reask", help="Follow-up rounds and failed lines: another batch, or live.", rich_help_panel=_J
+    ),
+]
+MaxEnqueued = Annotated[
     int | None,
-    typer.Option("--workers", min=1, help="Ray actors, one client each [one per CPU].", rich_help_panel=_C),
+    typer.Option(
+        "--max-enqueued-tokens",
+        min=1,
+        metavar="N",
+        help="Estimated tokens in open batches at most: the provider's enqueued-token limit.",
+        rich_help_panel=_J,
+    ),
+]
+Discount = Annotated[
+    float,
+    typer.Option(
+        "--batch-discount",
+        min=0,
+        max=1,
+        help="Batch API price factor for cost estimates.",
+        rich_help_panel=_J,
+    ),
 ]
 
 
@@ -117,6 +154,7 @@ Workers = Annotated[
 @with_settings()
 def batch_cmd(
     directory: Directory,
+    files: More = None,
     output: Output = None,
     glob: Glob = None,
     exclude: Exclude = None,
@@ -129,6 +167,14 @@ def batch_cmd(
     price_out: PriceOut = None,
     dry_run: DryRun = False,
     quiet: Quiet = False,
+    via: ViaOption = None,
+    wait: Wait = False,
+    poll: Poll = 60.0,
+    cancel: Cancel = False,
+    collect: Collect = None,
+    reask: ReaskOption = Reask.batch,
+    max_enqueued_tokens: MaxEnqueued = None,
+    batch_discount: Discount = 0.5,
     engine: EngineOpt = Engine.threads,
     address: Address = None,
     workers: Workers = None,
@@ -140,16 +186,28 @@ def batch_cmd(
 
     Writes OUTDIR/<relative path>.json per article, one line per article to
     OUTDIR/results.jsonl, and OUTDIR/run.json. Exit 0 all ok, 1 any failed (or the
-    token budget stopped the run), 130 interrupted. See docs/BATCH.md.
+    token budget stopped the run), 130 interrupted.
+
+    --via batch-api submits the requests as provider batches and returns (or, with
+    --wait, polls until done); run the same command again to continue the job: it
+    exits 0 while the job is unfinished. --via jsonl writes OUTDIR/requests/*.jsonl for
+    vLLM's run_batch; --collect takes its outputs in. See docs/BATCH.md.
+
+    --engine ray runs the same batch on Ray Data, on a local Ray or the cluster at
+    --address, from and to folders or object storage (s3://, gs://, ...). See docs/SCALE.md.
 
     \b
     Examples:
       summarize batch articles/ -o digests/ --base-url http://localhost:8000/v1 --model qwen -j 16
       summarize batch articles/ --dry-run
       find articles -name '*.txt' -printf '%P\\n' | summarize batch articles/ --from-file -
+      summarize batch articles/ -o digests/ --model gpt-4o-mini --via batch-api --wait
+      summarize batch articles/ -o digests/ --model qwen --via jsonl
+      summarize batch articles/ -o digests/ --model qwen --collect digests/vllm-out/*.out.jsonl
       summarize batch s3://news/2024/ -o s3://news/digests/ --engine ray --address 10.0.0.5:6379 -j 64
     """
-    on_ray = _check_engine(engine, directory, output, workers, dry_run)
+    job = _job_options(via, files, collect, cancel, wait, reask, max_enqueued_tokens, poll)
+    on_ray = check_engine(engine, directory, output, workers, dry_run=dry_run, provider=job is not None)
     with edge(verbose):
         from summarize.batch import BatchConfig
 
@@ -158,6 +216,7 @@ def batch_cmd(
             patterns=tuple(glob or ()), excludes=tuple(exclude or ()),
             from_file=from_file, concurrency=concurrency, force=force, csv=fmt is BatchFormat.csv,
             max_tokens_total=max_tokens_total, price_in=price_in, price_out=price_out,
+            price_factor=batch_discount if job and job.via == "batch-api" else 1.0,
         )  # fmt: skip
         if dry_run:
             _dry_run(config, settings())
@@ -166,46 +225,73 @@ def batch_cmd(
             from summarize.batch.ray_engine import RayOptions
 
             options = RayOptions(directory, output, address, workers, log_to_driver=verbose)
-            code = _run_ray(config, settings(), options, quiet=quiet, verbose=verbose)
+            code = run_ray(config, settings(), options, quiet=quiet, verbose=verbose)
+        elif job is not None:
+            code = _run_provider(config, settings(), job, quiet=quiet, verbose=verbose)
         else:
             code = _run_threads(config, settings(), quiet=quiet, verbose=verbose)
     if code:
         raise typer.Exit(code)
 
 
-def _check_engine(engine: Engine, src: str, dest: str | None, workers: int | None, dry_run: bool) -> bool:
-    """Whether the run is on Ray; a usage error (exit 2) for options the engine cannot take."""
-    if engine is Engine.ray:
-        if dry_run and _is_uri(src):
-            raise typer.BadParameter("--dry-run reads a folder, not object storage.", param_hint="DIR")
-        return True
-    if _is_uri(src) or (dest is not None and _is_uri(dest)):
-        raise typer.BadParameter("object storage needs --engine ray.", param_hint="DIR / -o")
-    if workers is not None:
-        raise typer.BadParameter("--workers needs --engine ray.", param_hint="--workers")
-    return False
+def _job_options(
+    via: Via | None,
+    files: list[Path] | None,
+    collect: list[Path] | None,
+    cancel: bool,
+    wait: bool,
+    reask: Reask,
+    max_enqueued: int | None,
+    poll: float,
+) -> ProviderOptions | None:
+    """The provider job's options (None for the live path); a usage error (exit 2) when they clash."""
+    chosen = via.value if via else "jsonl" if collect else "batch-api" if cancel else "live"
+    if files and not collect:
+        raise typer.BadParameter("only --collect takes more than one file", param_hint="FILE")
+    if collect and chosen != "jsonl":
+        raise typer.BadParameter("output files of a runner belong to --via jsonl", param_hint="--collect")
+    if (cancel or wait) and chosen != "batch-api":
+        raise typer.BadParameter("--cancel and --wait apply to --via batch-api", param_hint="--via")
+    if chosen == "live":
+        if reask is not Reask.batch or max_enqueued is not None:
+            raise typer.BadParameter("--reask and --max-enqueued-tokens apply to --via batch-api or jsonl")
+        return None
+    from summarize.batch.provider import ProviderOptions
+
+    return ProviderOptions(
+        via="jsonl" if chosen == "jsonl" else "batch-api",
+        wait=wait,
+        poll=poll,
+        cancel=cancel,
+        collect=(*(collect or ()), *(files or ())),
+        reask="live" if reask is Reask.live else "batch",
+        max_enqueued_tokens=max_enqueued,
+    )
 
 
 def _dry_run(config: BatchConfig, settings: Settings) -> None:
     from summarize.batch import plan, progress
 
-    for line in progress.dry_run_lines(plan(config, settings)):
+    for line in progress.dry_run_lines(plan(config, settings), config):
         typer.echo(line)
 
 
-def _run_ray(
-    config: BatchConfig, settings: Settings, options: RayOptions, *, quiet: bool, verbose: bool
+def _run_provider(
+    config: BatchConfig, settings: Settings, options: ProviderOptions, *, quiet: bool, verbose: bool
 ) -> int:
     from summarize.batch import progress
-    from summarize.batch.ray_engine import run_on_ray
+    from summarize.batch.provider import run_provider
+    from summarize.batch.provider.report import next_lines, state_lines
 
-    reporter = progress.make_reporter(config, quiet=quiet, verbose=verbose, count=False)
+    reporter = progress.make_reporter(config, quiet=quiet or not options.wait, verbose=verbose)
     try:
-        stats = run_on_ray(config, settings, options, reporter)
+        report = run_provider(config, settings, options, reporter)
     finally:
         reporter.close()
-    typer.echo("\n".join(progress.summary_lines(stats, config, results=options.dest_uri)), err=True)
-    return stats.exit_code
+    summary = progress.summary_lines(report.stats, config)
+    lines = state_lines(report, config) + summary + next_lines(report, config)
+    typer.echo("\n".join(lines), err=True)
+    return report.exit_code
 
 
 def _run_threads(config: BatchConfig, settings: Settings, *, quiet: bool, verbose: bool) -> int:

@@ -27,6 +27,7 @@ from summarize.evaluate.scoring import (
     score_polnear,
     speaker_matches,
     token_f1,
+    unsupported,
 )
 
 __all__ = [
@@ -50,4 +51,5 @@ __all__ = [
     "speaker_matches",
     "token_f1",
     "truncate",
+    "unsupported",
 ]

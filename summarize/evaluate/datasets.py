@@ -116,10 +116,16 @@ def truncate(text: str, max_chars: int | None) -> str:
 def _conll(record: dict[str, Any], max_chars: int | None) -> Example:
     text = truncate(record["text"], max_chars)
     seen: dict[tuple[str, str], dict[str, str]] = {}
+    misc: dict[str, str] = {}
     for ent in record.get("entities", []):
-        if ent["type"] in ENTITY_TYPES and ent["end"] <= len(text):
+        if ent["end"] > len(text):
+            continue
+        if ent["type"] in ENTITY_TYPES:
             seen.setdefault((ent["type"], ent["text"].lower()), {"text": ent["text"], "type": ent["type"]})
-    return Example(record["id"], text, len(record["text"]), None, {"entities": list(seen.values())})
+        else:  # MISC: not an actor to find, but no spurious actor either (actor precision)
+            misc.setdefault(ent["text"].lower(), ent["text"])
+    gold = {"entities": list(seen.values()), "misc": list(misc.values())}
+    return Example(record["id"], text, len(record["text"]), None, gold)
 
 
 def _polnear(record: dict[str, Any], max_chars: int | None) -> Example:

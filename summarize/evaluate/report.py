@@ -127,11 +127,24 @@ def _conll_rows(ok: Sequence[ArticleResult]) -> list[tuple[str, str]]:
     rows = [(f"actor recall {t}", _ratio(*total[t])) for t in ENTITY_TYPES]
     found, count = sum(v[0] for v in total.values()), sum(v[1] for v in total.values())
     per_article = [_share(r.scores) for r in ok if any(r.scores[t][1] for t in ENTITY_TYPES)]
+    person_org = [total["PER"][0] + total["ORG"][0], total["PER"][1] + total["ORG"][1]]
+    typed = {t: _sum(ok, f"typed {t}") for t in ENTITY_TYPES}
+    typed_all = [sum(v[0] for v in typed.values()), sum(v[1] for v in typed.values())]
     return [
         *rows,
+        ("actor recall PER+ORG", _ratio(*person_org)),
         ("actor recall PER+ORG+LOC", _ratio(found, count)),
         ("  same, mean per article", f"{_mean(per_article):.3f}"),
+        *[(f"type accuracy {t}", _ratio(*typed[t])) for t in ENTITY_TYPES],
+        ("type accuracy (found entities)", _ratio(*typed_all)),
+        ("actor precision", _ratio(*_sum(ok, "precision"))),
     ]
+
+
+def _sum(ok: Sequence[ArticleResult], key: str) -> list[int]:
+    """[numerator, denominator] of KEY over articles (older reports may lack it)."""
+    pairs = [r.scores.get(key, [0, 0]) for r in ok]
+    return [sum(p[0] for p in pairs), sum(p[1] for p in pairs)]
 
 
 def _share(counts: dict[str, list[int]]) -> float:
@@ -154,11 +167,14 @@ def _bbc_rows(ok: Sequence[ArticleResult]) -> list[tuple[str, str]]:
     def mean(key: str) -> str:
         return f"{_mean([r.scores[key] for r in ok]):.3f}"
 
+    invented = [r.scores.get("unsupported", 0.0) for r in ok]
     return [
         ("ROUGE-1 F (summary)", mean("rouge1")),
         ("ROUGE-L F (summary)", mean("rougeL")),
         ("ROUGE-1 F (Lead-3)", mean("lead3_rouge1")),
         ("ROUGE-L F (Lead-3)", mean("lead3_rougeL")),
+        ("sentences/summary", f"{_mean([r.scores.get('sentences', 0.0) for r in ok]):.2f}"),
+        ("invented names or numbers", f"{sum(invented):g} in {sum(1 for n in invented if n)} summaries"),
     ]
 
 

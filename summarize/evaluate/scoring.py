@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from summarize.errors import UserError
 from summarize.evaluate.datasets import ENTITY_TYPES, MIN_SUMMARY_COVERAGE, Example
-from summarize.schemas import ArticleSummary
+from summarize.schemas import Actor, ArticleSummary
 from summarize.text import PRONOUNS, sentences, words
 
 CONTENT_F1 = 0.5
@@ -29,7 +30,12 @@ RULES = {
         "article by (type, lower-cased text). Found if, after lower-casing and splitting into \\w+ "
         "tokens, the entity equals or is a contiguous token subsequence of an actor name or alias, "
         "or the name/alias is one of the entity (names made only of pronouns/fillers ignored). "
-        "Recall is micro-averaged over entities."
+        "Recall is micro-averaged over entities. Type accuracy, on found entities, compares the "
+        "type of the best-matching actor (equal tokens before containment): PER -> person; "
+        "ORG -> organization or group; LOC -> country, group or other. Actor precision: the share "
+        "of our actors whose name or an alias matches (same token rule) any gold entity of the "
+        "article, MISC included; an actor matching none (a demonym, a heading, an event) counts "
+        "against us."
     ),
     "polnear": (
         "Content recall: a gold attribution (both relation types) is found when some claim's "
@@ -46,7 +52,10 @@ RULES = {
         "ROUGE-1 and ROUGE-L F1 (rouge-score, Porter stemming) of the summary against the "
         f"reference summary; records with summary_recovery_coverage < {MIN_SUMMARY_COVERAGE} are "
         "skipped. Lead-3 = first 3 sentences of the text fed to the model, scored the same way on "
-        "the same ok articles. The title is passed to the model as the title."
+        "the same ok articles. The title is passed to the model as the title. Invented names or "
+        "numbers: capitalised words and numbers of the summary that the article does not contain "
+        "(numbers compared without thousands separators; a capitalised sentence opener may occur "
+        "in lower case)."
     ),
 }
 
@@ -68,20 +77,52 @@ def _contains(seq: Sequence[str], sub: Sequence[str]) -> bool:
     return n > 0 and any(list(seq[i : i + n]) == list(sub) for i in range(len(seq) - n + 1))
 
 
-def _names(result: ArticleSummary) -> list[list[str]]:
-    names = [words(n) for actor in result.actors for n in (actor.name, *actor.aliases)]
+TYPE_OK: dict[str, frozenset[str]] = {
+    "PER": frozenset({"person"}),
+    "ORG": frozenset({"organization", "group"}),
+    "LOC": frozenset({"country", "group", "other"}),
+}
+
+
+def _actor_names(actor: Actor) -> list[list[str]]:
+    names = [words(n) for n in (actor.name, *actor.aliases)]
     return [n for n in names if any(t not in _FILLER for t in n)]
 
 
+def _strength(actor: Actor, want: list[str]) -> int:
+    """2 when a name of ACTOR equals the entity's tokens, 1 when one contains the other."""
+    best = 0
+    for name in _actor_names(actor):
+        if name == want:
+            return 2
+        if _contains(name, want) or _contains(want, name):
+            best = 1
+    return best
+
+
+def best_actor(result: ArticleSummary, entity: str) -> Actor | None:
+    """The actor that matches ENTITY best (equal tokens first, then the first listed)."""
+    want = words(entity)
+    scored = [(_strength(a, want), -i, a) for i, a in enumerate(result.actors)]
+    found = [s for s in scored if s[0] > 0]
+    return max(found, key=lambda s: s[:2])[2] if found else None
+
+
 def score_conll(result: ArticleSummary, gold: dict[str, Any]) -> dict[str, list[int]]:
-    """Per entity type: [found, total] gold entities among the actors' names and aliases."""
-    names = _names(result)
-    counts = {t: [0, 0] for t in ENTITY_TYPES}
+    """Per entity type [found, total] and [typed right, found]; "precision": [our actors
+    matching a gold entity, our actors]."""
+    counts: dict[str, list[int]] = {t: [0, 0] for t in ENTITY_TYPES}
+    counts |= {f"typed {t}": [0, 0] for t in ENTITY_TYPES}
     for ent in gold["entities"]:
-        want = words(ent["text"])
-        found = any(_contains(name, want) or _contains(want, name) for name in names)
-        counts[ent["type"]][0] += int(found)
+        actor = best_actor(result, ent["text"])
+        counts[ent["type"]][0] += actor is not None
         counts[ent["type"]][1] += 1
+        if actor is not None:
+            counts[f"typed {ent['type']}"][0] += actor.type in TYPE_OK[ent["type"]]
+            counts[f"typed {ent['type']}"][1] += 1
+    known = [words(e["text"]) for e in gold["entities"]] + [words(m) for m in gold.get("misc", [])]
+    hits = [any(_strength(actor, g) for g in known if g) for actor in result.actors]
+    counts["precision"] = [sum(hits), len(hits)]
     return counts
 
 
@@ -155,6 +196,26 @@ def rouge_scorer() -> Any:
     return module.RougeScorer(["rouge1", "rougeL"], use_stemmer=True)
 
 
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_CAPITALISED = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*")
+_OPENER = re.compile(r"(?:^|[.!?]\s+|[\"\u201c(]\s*)$")
+
+
+def unsupported(summary: str, article: str) -> list[str]:
+    """Capitalised words and numbers of SUMMARY that ARTICLE does not contain: invented names
+    and figures. A sentence opener may occur in lower case ("The"); "40,000" equals "40000"."""
+    known = set(re.findall(r"[A-Za-z0-9]+", article))
+    lowered = {w.lower() for w in known}
+    numbers = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(article)}
+    out = [n for n in _NUMBER.findall(summary) if n.replace(",", "").rstrip(".") not in numbers]
+    for m in _CAPITALISED.finditer(summary):
+        word = m.group()
+        opener = _OPENER.search(summary[: m.start()]) is not None
+        if word not in known and not (opener and word.lower() in lowered):
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
 def score_bbc(summary: str, example: Example, scorer: Any) -> dict[str, float]:
     """ROUGE-1/ROUGE-L F of SUMMARY and of Lead-3 against the reference."""
     reference = example.gold["reference"]
@@ -165,4 +226,6 @@ def score_bbc(summary: str, example: Example, scorer: Any) -> dict[str, float]:
         "rougeL": ours["rougeL"].fmeasure,
         "lead3_rouge1": base["rouge1"].fmeasure,
         "lead3_rougeL": base["rougeL"].fmeasure,
+        "unsupported": float(len(unsupported(summary, example.text))),
+        "sentences": float(len(sentences(summary))),
     }

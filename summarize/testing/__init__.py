@@ -1,4 +1,5 @@
-"""Fakes for tests and benchmarks: a queue backend and a loopback OpenAI-compatible server.
+"""Fakes for tests and benchmarks: a queue backend, a loopback OpenAI-compatible server, and a
+loopback Files + Batches API (`FakeBatchAPI`, scripted per batch with a `BatchPlan`).
 
 Shipped with the package so users can test code that calls summarize without a model:
 
@@ -9,7 +10,18 @@ Shipped with the package so users can test code that calls summarize without a m
 
 from __future__ import annotations
 
+from summarize.testing.batch_api import BatchPlan, FakeBatchAPI
 from summarize.testing.fakes import FakeBackend
 from summarize.testing.server import FakeOpenAIServer, Reply, Responder, chat_completion, echo_responder, ok
 
-__all__ = ["FakeBackend", "FakeOpenAIServer", "Reply", "Responder", "chat_completion", "echo_responder", "ok"]
+__all__ = [
+    "BatchPlan",
+    "FakeBackend",
+    "FakeBatchAPI",
+    "FakeOpenAIServer",
+    "Reply",
+    "Responder",
+    "chat_completion",
+    "echo_responder",
+    "ok",
+]

@@ -10,8 +10,9 @@ retrieve (or per `advance()` with `auto_advance=False`), as scripted by a `Batch
 slow validation, a failed batch, expiry with partial output, per-line errors, a completed
 batch with only an error file, slow cancelling. Control calls can be scripted to fail
 (5xx, 429 with Retry-After, a dropped connection), before or after the server acted.
-Output lines are computed from each request body by RESPONDER, like FakeOpenAIServer's.
-`python -m summarize.fake_batch_api` serves one on a port of its own.
+Output lines are computed from each request body by RESPONDER, like FakeOpenAIServer's,
+which also answers live POST /v1/chat/completions (a provider serves both on one base URL).
+`python -m summarize.testing.batch_api` serves one on a port of its own.
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ class FakeBatchAPI:
         """Calls per route ("GET /v1/batches/{id}"), faults included."""
         self.create_params: list[dict[str, Any]] = []
         """The body of every POST /v1/batches, as sent."""
+        self.chat_requests: list[dict[str, Any]] = []
+        """The body of every live POST /v1/chat/completions (--reask live)."""
         self._walks: dict[str, _Walk] = {}
         self._faults: list[_Fault] = []
         self._ids: Counter[str] = Counter()
@@ -187,6 +190,8 @@ class FakeBatchAPI:
             return self._retrieve(parts[1])
         if method == "POST" and len(parts) == 3 and parts[0] == "batches" and parts[2] == "cancel":
             return self._cancel(parts[1])
+        if method == "POST" and parts == ["chat", "completions"]:
+            return self._chat(json.loads(body or b"{}"))
         return error_reply(404, f"no route {method} {path}", "not_found")
 
     def _new_id(self, prefix: str) -> str:
@@ -290,6 +295,12 @@ class FakeBatchAPI:
         batch["status"], batch["cancelling_at"] = "cancelling", int(self.clock())
         walk.left = walk.plan.cancelling
         return Reply(200, dict(batch))
+
+    def _chat(self, body: dict[str, Any]) -> Reply:
+        """A live request, answered by RESPONDER as a batch line would be (providers serve both)."""
+        self.chat_requests.append(body)
+        answer = self.responder(body)
+        return answer if isinstance(answer, Reply) else Reply(200, answer)
 
     # --- walking a batch ----------------------------------------------------------------
 

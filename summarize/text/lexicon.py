@@ -15,6 +15,8 @@ def _words(block: str) -> frozenset[str]:
 
 HONORIFICS = _words("mr mrs ms miss mx dr prof professor sir dame lord lady")
 """Words that make the next capitalised word a person's name."""
+FEMALE_HONORIFICS = _words("mrs ms miss dame lady queen princess chairwoman spokeswoman")
+MALE_HONORIFICS = _words("mr sir lord king prince chairman spokesman congressman father")
 
 TITLES = HONORIFICS | _words(
     """president vice prime minister commissioner chancellor secretary senator sen rep
@@ -23,7 +25,9 @@ TITLES = HONORIFICS | _words(
     lieutenant lt captain capt admiral commander chief justice judge ambassador envoy
     spokesman spokeswoman spokesperson spokesmen deputy former acting premier chairman
     chairwoman chair ceo director leader mp mep attorney speaker candidate nominee officer
-    coach manager"""
+    coach manager vice-president father striker midfielder defender goalkeeper pitcher
+    batsman bowler skipper sergeant sgt detective inspector counsel prosecutor m.p.
+    ayatollah archbishop dalai"""
 )
 """Words that make a name a title form ("President Putin", "Sen. Warren")."""
 
@@ -42,6 +46,9 @@ PRONOUNS = _words(
     anyone everyone everybody nobody himself herself themselves itself myself ourselves
     yourself"""
 )
+MALE_PRONOUNS = _words("he him his himself")
+FEMALE_PRONOUNS = _words("she her hers herself")
+PLURAL_PRONOUNS = _words("they them their theirs themselves")
 
 NAME_STOPWORDS = PRONOUNS | _words(
     """a an the and but or if in on at of for to by with from as after before when while
@@ -65,12 +72,92 @@ REPORTING_VERBS = re.compile(
 )
 """Verbs and phrases that report speech or a view."""
 
+HEDGE_WORDS = _words(
+    """allegedly alleged reportedly reported purportedly purported supposedly rumoured
+    rumored unconfirmed unverified apparently seemingly claimed claims"""
+)
+HEDGE_PHRASES = ("according to", "sources say", "is said to", "are said to", "was said to", "were said to")
 HEDGES = re.compile(
-    r"\b(?:allegedly|alleged|reportedly|according to|claimed|claims|purportedly|purported|"
-    r"supposedly|rumou?red|unconfirmed|unverified|sources say|(?:is|are|was|were) said to)\b",
-    re.IGNORECASE,
+    r"\b(?:" + "|".join(sorted(HEDGE_WORDS) + [re.escape(p) for p in HEDGE_PHRASES]) + r")\b", re.IGNORECASE
 )
 """Words by which an article distances itself from a claim."""
+
+# Verbs whose subject is the source of a reported statement ("X said that ...").
+SPEECH_VERBS = _words(
+    """say tell state add warn deny claim announce argue insist accuse urge describe explain
+    note write suggest predict confirm acknowledge promise pledge vow assert allege admit
+    declare reply respond answer report testify tweet post comment remark observe mention
+    continue conclude contend maintain concede complain emphasize emphasise stress reveal
+    recall ask question charge blast slam quip joke muse caution boast brag insist reiterate
+    repeat point disclose estimate forecast threaten demand propose recommend advise
+    counter retort scoff lament concur agree disagree dispute refute rebut dismiss decry
+    announce proclaim swear guarantee assure remind inform notify brief signal hint imply
+    indicate speculate wonder predict project call label brand dub term"""
+)
+# Verbs of saying that report even without a clause ("..., the campaign said, ...").
+ALWAYS_CUES = _words(
+    """say tell state claim announce insist declare allege assert testify tweet deny admit
+    acknowledge reply respond retort quip joke boast concede complain reiterate"""
+)
+# Verbs of belief and attitude that PolNeAR also annotates as attribution ("X thinks ...").
+COGNITION_VERBS = _words(
+    """think believe know hope fear expect want feel worry doubt suspect consider assume
+    understand realize realise figure reckon imagine wish prefer plan intend seek see view
+    regard"""
+)
+# Verbs that report with an object: "released a statement", "confirmed the deal", "named X".
+PUBLISH_VERBS = _words(
+    """report confirm mention note question release cite list name tweet post write discuss
+    document reveal show find announce issue propose demand threaten recommend read ask
+    detail outline unveil publish air"""
+)
+# Verbs of viewing: "sees the deal as a victory".
+VIEW_VERBS = _words("see view consider regard")
+
+# "Trump seemed to suggest ...": the subject's attitude, reported.
+SEEM_VERBS = _words("seem appear")
+# Verb + preposition or particle that report a position or a statement.
+VERB_PREP_CUES: dict[str, frozenset[str]] = {
+    "call": frozenset(("for", "on")),
+    "focus": frozenset(("on",)),
+    "talk": frozenset(("about",)),
+    "speak": frozenset(("about", "of", "out", "against")),
+    "point": frozenset(("to", "out")),
+    "respond": frozenset(("to",)),
+    "comment": frozenset(("on",)),
+    "vote": frozenset(("for", "against")),
+    "advocate": frozenset(("for",)),
+    "push": frozenset(("for",)),
+    "argue": frozenset(("for", "against")),
+    "weigh": frozenset(("in",)),
+    "rail": frozenset(("against",)),
+    "lash": frozenset(("out",)),
+    "hit": frozenset(("back", "out")),
+    "complain": frozenset(("about",)),
+    "warn": frozenset(("of", "against", "about")),
+    "testify": frozenset(("about", "before")),
+}
+# Verbs whose subject is often a document or a poll ("a survey showed that ...").
+EVIDENCE_VERBS = _words("show find suggest indicate reveal conclude demonstrate confirm read")
+CUE_VERBS = SPEECH_VERBS | COGNITION_VERBS | EVIDENCE_VERBS | PUBLISH_VERBS | VIEW_VERBS
+
+# Verbs that take a content complement only through an object: "called X a liar".
+OBJECT_CUES = _words("call label brand dub term describe accuse blame praise criticize criticise")
+
+# Verbs of taking a position: their agents hold a stance on their object.
+SUPPORT_VERBS = _words(
+    """support back endorse praise welcome approve defend favor favour applaud hail champion
+    embrace commend laud thank accept sign ratify vote"""
+)
+OPPOSE_VERBS = _words(
+    """reject oppose criticize criticise condemn denounce slam blast attack veto block refuse
+    dismiss decry protest resist challenge fight accuse blame sanction boycott disavow
+    boo mock ridicule deride question rebuke reprimand censure sue warn"""
+)
+STANCE_VERBS = SUPPORT_VERBS | OPPOSE_VERBS
+# Stance verbs that also report what someone said or holds ("praised X", "called for Y"):
+# PolNeAR annotates them as attributions, so they are cues when their agent is given.
+STANCE_CUES = STANCE_VERBS - _words("fight attack block challenge sign vote accept resist protest sue ratify")
 
 # Look-alikes: " and the curly, low, angle, prime and full-width double quotation marks.
 DOUBLE_QUOTES = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e\uff02')

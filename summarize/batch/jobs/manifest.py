@@ -123,6 +123,18 @@ class Unmatched(BaseModel):
     text: str = ""
 
 
+class Variant(BaseModel):
+    """How the job's request bodies are built: structured-output mode and completion-limit key.
+
+    Kept with the job so that every run builds the same bodies (custom_ids hash them); a new
+    variant is added when the server rejects the current one (as the live backend steps down).
+    """
+
+    mode: str
+    limit_key: str = "max_tokens"
+    reason: str = ""
+
+
 class Manifest(BaseModel):
     """Everything a rerun needs to continue the job without submitting anything twice."""
 
@@ -136,6 +148,12 @@ class Manifest(BaseModel):
     unmatched: list[Unmatched] = Field(default_factory=list)
     """The first lines that named no request (examples; `unmatched_count` has them all)."""
     unmatched_count: int = 0
+    model: str | None = None
+    """The model the job's requests name (the round driver's: a run for another model is refused)."""
+    variants: list[Variant] = Field(default_factory=list)
+    """Request-body variants in the order they were used; the last is current (the round driver's)."""
+    tokens_used: int = 0
+    """Prompt plus completion tokens of the results collected so far (for --max-tokens-total)."""
 
     @classmethod
     def load(cls, folder: Path) -> Manifest | None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from summarize.backends import Backend
 from summarize.batch.config import BatchConfig, Outcome
+from summarize.batch.discover import Found
 from summarize.batch.ray_engine.gate import GateFlags, RemoteLimiter
 from summarize.batch.ray_engine.places import ObjectSink, Place
 from summarize.batch.worker import FolderSink, Sink, Worker, one_line
@@ -85,18 +86,23 @@ class Articles:
         """Every article of BATCH (a pyarrow Table) at once, on this actor's threads."""
         return outcomes_table(list(self.pool.map(self._one, batch.to_pylist())))
 
-    def _one(self, row: dict[str, str]) -> Outcome:
+    def _one(self, row: dict[str, Any]) -> Outcome:
         try:
-            return self.worker.process(row["rel"], lambda: self._load(row))
+            return self.worker(found(row), lambda: self._load(row))
         except BaseException as exc:  # like the thread pool: an article never vanishes
             return Outcome(row["rel"], "failed", error=f"internal error: {one_line(exc)}")
 
-    def _load(self, row: dict[str, str]) -> Document:
+    def _load(self, row: dict[str, Any]) -> Document:
         summarizer = self.worker.summarizer
         if self.job.source.local:
             return summarizer.load(row["path"], label=row["label"])
         data = self.job.source.read_bytes(row["path"], row["label"], summarizer.settings.max_bytes)
         return summarizer.parse(data, row["label"])
+
+
+def found(row: dict[str, Any]) -> Found:
+    """The Worker's view of an input row (the actor reads it through its own load)."""
+    return Found(row["rel"], Path(row["path"]), row["problem"])
 
 
 def sink_for(dest: Place) -> Sink:

@@ -18,6 +18,7 @@ and the outcomes through the same Worker, sink and journal (`run_on_ray(..., in_
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,8 @@ from typing import Any
 from summarize.backends.base import Completion, Request
 from summarize.backends.openai_compat import estimate_tokens, parse_completion, request_body
 from summarize.batch.config import Outcome
-from summarize.batch.ray_engine.actors import Articles, Job, outcome_row
+from summarize.batch.ray_engine.actors import Articles, Job, found, outcome_row
+from summarize.draft.budget import ContextBudget
 from summarize.errors import SummarizeError
 from summarize.ingest import Document
 from summarize.pipeline import Summarizer
@@ -123,8 +125,10 @@ def replay(
     summarizer: Summarizer, doc: Document, rounds: list[list[Completion]]
 ) -> list[Request] | ArticleSummary:
     """DOC's conversation given ROUNDS of completions: the next round's requests, or its summary
-    (with `usage` over every round). A SummarizeError ends the article as it would live."""
-    conversation = summarizer.conversation(doc, estimate_tokens)
+    (with `usage` over every round). A SummarizeError ends the article as it would live. Each
+    replay plans with a context budget of its own, so it depends on its own replies only."""
+    budget = ContextBudget(summarizer.budget.tokens)
+    conversation = summarizer.conversation(doc, estimate_tokens, budget)
     usage = Usage()
     try:
         requests = next(conversation)
@@ -157,19 +161,23 @@ class Rounds(Articles):
         return pa.Table.from_pylist(list(self.pool.map(self._step, batch.to_pylist())))
 
     def _step(self, row: dict[str, Any]) -> dict[str, Any]:
-        worker = self.worker
-        ready = worker.prepare(row["rel"], lambda: self._load(row), row["problem"])
+        worker, started = self.worker, time.monotonic()
+        if worker.stop.is_set():
+            return {**outcome_row(Outcome(row["rel"], "not_started")), "asks": None}
+        ready = worker.prepare(found(row), lambda: self._load(row))
         if isinstance(ready, Outcome):
             return {**outcome_row(ready), "asks": None}
+        rounds = [[completion_of(c) for c in r] for r in json.loads(row["replies"])]
         try:
-            rounds = [[completion_of(c) for c in r] for r in json.loads(row["replies"])]
             step = replay(worker.summarizer, ready.doc, rounds)
         except SummarizeError as exc:
-            return {**outcome_row(worker.failed(ready, exc)), "asks": None}
+            return {**outcome_row(worker.failed(ready, exc, exc.usage or Usage(), started)), "asks": None}
         if isinstance(step, ArticleSummary):
-            return {**outcome_row(worker.finish(ready, step)), "asks": None}
+            return {**outcome_row(worker.finish(ready, step, started)), "asks": None}
+        if worker.halt.is_set():  # the token budget is spent: no new round
+            return {**outcome_row(Outcome(row["rel"], "not_started")), "asks": None}
         asked = json.dumps([self.to_row(r, worker.summarizer.model) for r in step])
-        return {**outcome_row(Outcome(ready.rel, "not_started")), "status": "ask", "asks": asked}
+        return {**outcome_row(Outcome(row["rel"], "not_started")), "status": "ask", "asks": asked}
 
 
 @dataclass(frozen=True)

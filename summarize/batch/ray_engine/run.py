@@ -44,7 +44,7 @@ from summarize.batch.ray_engine.places import (
 )
 from summarize.batch.ray_engine.shards import ShardLog
 from summarize.batch.run import Signals, record_outcome, run_json
-from summarize.batch.store import RUN, ResultLog, write_csv_tables
+from summarize.batch.store import RUN, ResultLog, tidy
 from summarize.config import Settings
 from summarize.errors import UserError
 from summarize.pipeline import Summarizer
@@ -118,15 +118,17 @@ def run_on_ray(
     try:
         with ray_session(options):
             extra = run.execute(items, index.done, stop or threading.Event())
-        if journal.needs_compaction:
+        if isinstance(journal, ResultLog):
+            tidy(journal, csv_tables=config.csv)
+        elif journal.needs_compaction:
             journal.compact()
     finally:
         journal.close()
-    if config.csv:
-        write_csv_tables(Path(dest.root))
     stats = run.stats
     stats.seconds = round(time.monotonic() - run.started, 3)
-    text = run_json(config, stats, summarizer, stamp, dir=src.uri, outdir=dest.uri, engine="ray", **extra)
+    # A folder's absolute path, as the thread engine writes it: `report` re-reads the articles.
+    where = str(Path(src.root).resolve()) if src.local else src.uri
+    text = run_json(config, stats, summarizer, stamp, dir=where, outdir=dest.uri, engine="ray", **extra)
     dest.write_text(RUN, text)
     return stats
 
