@@ -71,18 +71,22 @@ RAY_OBJECT_STORE = 150 * 1024 * 1024
 
 @contextmanager
 def ray_environment(**extra: str) -> Iterator[None]:
-    """The environment Ray processes started inside the block inherit."""
-    saved = dict(os.environ)
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    """The environment Ray processes started inside the block inherit. Only these keys are put
+    back afterwards: Ray sets its own (RAY_AUTH_MODE) for the rest of the process, and a later
+    Ray in this process must see them."""
     # pytest imports test modules both as `tests.x` and as `x`: workers unpickle either.
-    paths = (str(REPO), str(REPO / "tests"), saved.get("PYTHONPATH"))
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    os.environ.update(extra)
+    paths = (str(REPO), str(REPO / "tests"), os.environ.get("PYTHONPATH"))
+    ours = {"RAY_USAGE_STATS_ENABLED": "0", "PYTHONPATH": os.pathsep.join(p for p in paths if p), **extra}
+    saved = {k: os.environ.get(k) for k in ours}
+    os.environ.update(ours)
     try:
         yield
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @pytest.fixture(scope="module")
