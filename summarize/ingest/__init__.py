@@ -8,13 +8,17 @@ Pipeline: read (size limit) -> gunzip -> decode -> newlines -> HTML | Markdown |
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import re
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from summarize.config import DEFAULTS
 from summarize.errors import InputError
@@ -56,35 +60,47 @@ def read_source(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, label: str | N
     """
     name = label or path
     if path == "-":
-        data = sys.stdin.buffer.read(max_bytes + 1)
-    else:
-        p = Path(path)
-        if not p.exists():
-            if p.is_symlink():
-                raise _link_error(path, name)
-            raise InputError(f"{name}: no such file. Check the path")
-        if p.is_dir():
-            raise InputError(f"{name} is a directory. Use `summarize batch {name}` for folders")
-        try:
-            size = p.stat().st_size
-            if size > max_bytes:
-                raise too_big(name, size, max_bytes)
-            with p.open("rb") as fh:
-                data = fh.read(max_bytes + 1)
-        except PermissionError:
-            raise InputError(f"{name}: permission denied. Make the file readable") from None
-        except OSError as exc:
-            raise InputError(f"{name}: cannot read ({exc.strerror}). Check the file") from None
+        return read_capped(lambda: contextlib.nullcontext(sys.stdin.buffer), name, max_bytes)
+    p = Path(path)
+    if not p.exists():
+        if p.is_symlink():
+            raise _link_error(path, name)
+        raise InputError(f"{name}: no such file. Check the path")
+    if p.is_dir():
+        raise InputError(f"{name} is a directory. Use `summarize batch {name}` for folders")
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise unreadable(name, exc) from None
+    if size > max_bytes:
+        limit = f"over the {max_bytes:,}-byte limit. Split the file or raise --max-bytes"
+        raise InputError(f"{name} is {size:,} bytes, {limit}")
+    return read_capped(lambda: p.open("rb"), name, max_bytes)
+
+
+def read_capped(
+    opener: Callable[[], AbstractContextManager[Any]], name: str, max_bytes: int, *, denied: str = ""
+) -> bytes:
+    """At most MAX_BYTES from the binary stream OPENER opens (a file, stdin, an object in a
+    bucket), refused as an InputError naming NAME when it cannot be read or holds more.
+    DENIED says what to do about a refused permission."""
+    try:
+        with opener() as stream:
+            data = bytes(stream.read(max_bytes + 1))
+    except OSError as exc:
+        raise unreadable(name, exc, denied) from None
     if len(data) > max_bytes:
         raise InputError(f"{name} is over the {max_bytes:,}-byte limit. Split it or raise --max-bytes")
     return data
 
 
-def too_big(name: str, size: int, max_bytes: int) -> InputError:
-    """The refusal of a file of SIZE bytes over MAX_BYTES."""
-    return InputError(
-        f"{name} is {size:,} bytes, over the {max_bytes:,}-byte limit. Split the file or raise --max-bytes"
-    )
+def unreadable(name: str, exc: OSError, denied: str = "") -> InputError:
+    """The InputError for a file NAME that could not be read."""
+    if isinstance(exc, FileNotFoundError):
+        return InputError(f"{name}: no such file. Check the path")
+    if isinstance(exc, PermissionError):
+        return InputError(f"{name}: permission denied. {denied or 'Make the file readable'}")
+    return InputError(f"{name}: cannot read ({exc.strerror or exc}). Check the file")
 
 
 def _link_error(path: str, name: str) -> InputError:

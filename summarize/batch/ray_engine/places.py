@@ -12,6 +12,7 @@ knows whether Ray runs at all.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from summarize.batch.discover import Found, Rules, walk
 from summarize.batch.store import RESERVED
 from summarize.errors import InputError, UserError
 from summarize.fsio import atomic_writer
+from summarize.ingest import read_capped
 
 
 def is_uri(where: str) -> bool:
@@ -86,18 +88,8 @@ class Place:
 
     def read_bytes(self, path: str, label: str, max_bytes: int) -> bytes:
         """The bytes at PATH, refused like a local file's when missing, unreadable or too big."""
-        try:
-            with self.fs.open_input_stream(path) as stream:
-                data = bytes(stream.read(max_bytes + 1))
-        except FileNotFoundError:
-            raise InputError(f"{label}: no such file. Check the path") from None
-        except PermissionError:
-            raise InputError(f"{label}: permission denied. Check the credentials") from None
-        except OSError as exc:
-            raise InputError(f"{label}: cannot read ({exc}). Check the file") from None
-        if len(data) > max_bytes:
-            raise InputError(f"{label} is over the {max_bytes:,}-byte limit. Split it or raise --max-bytes")
-        return data
+        stream = functools.partial(self.fs.open_input_stream, path)
+        return read_capped(stream, label, max_bytes, denied="Check the credentials")
 
     def files(self, folder: str, *, recursive: bool) -> list[tuple[str, int]]:
         """(path, size) of the files under FOLDER (a path), sorted; none when it is missing."""
