@@ -258,3 +258,14 @@ def test_the_command_joins_a_cluster_and_ctrl_c_keeps_what_finished(tmp_path: Pa
         assert finish.returncode == 0, finish.stderr
         assert f"{30 - len(done)} ok, 0 failed, {len(done)} cached" in finish.stderr
     assert sorted(by_path(out)) == rels
+
+
+def test_the_token_budget_stops_new_articles_on_every_worker(tmp_path: Path, echo: FakeOpenAIServer) -> None:
+    root, out = tmp_path / "in", tmp_path / "out"
+    make_articles(root, 40)
+    stats = on_ray(root, out, echo, concurrency=2, max_tokens_total=3000, csv=True)
+    assert stats.budget_reached and stats.exit_code == 1
+    assert 1 <= stats.ok < 40 and stats.ok + stats.not_started == 40
+    assert len(lines(out)) == stats.ok
+    claims = (out / "claims.csv").read_text().splitlines()
+    assert claims[0].startswith("path,") and len(claims) == 1 + stats.ok  # one reporter claim each
