@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +141,4 @@ def outcomes_table(outcomes: list[Outcome]) -> Any:
 
 def job_config(config: BatchConfig) -> BatchConfig:
     """CONFIG as the actors get it: without the open --from-file handle, which does not pickle."""
-    from dataclasses import replace
-
     return replace(config, from_file=None)

@@ -50,6 +50,11 @@ class Place:
     root: str
     local: bool
 
+    @property
+    def folder(self) -> Path:
+        """A local place as the person gave it (relative or not): the walk names articles by it."""
+        return Path(self.uri.removeprefix("file://"))
+
     def path(self, rel: str) -> str:
         """The file system path of REL under the root."""
         return f"{self.root}/{rel}" if rel else self.root
@@ -155,7 +160,7 @@ def listing(src: Place, dest: Place, rules: Rules) -> Iterator[Article]:
     object store is listed and filtered by the same rules, without DEST when DEST is inside.
     """
     if src.local:
-        yield from from_found(walk(Path(src.uri.removeprefix("file://")), rules))
+        yield from from_found(walk(src.folder, rules))
         return
     inside = dest.root + "/" if dest.root.startswith(src.root + "/") else None
     for path, _size in src.files(src.root, recursive=True):

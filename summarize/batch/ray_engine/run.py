@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -113,6 +113,8 @@ def run_on_ray(
         reporter.set_total(len(items))
     journal = ResultLog(Path(dest.root)) if dest.local else ShardLog(dest)
     index = journal.open()
+    if index.repaired_bytes:
+        log.warning("results.jsonl: removed a torn last line (%d bytes) from a crash", index.repaired_bytes)
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run = _RayRun(config, settings, options, src, dest, journal, reporter, backend, in_job)
     try:
@@ -137,7 +139,7 @@ def _articles(config: BatchConfig, src: Place, dest: Place) -> Iterator[Article]
     if config.from_file is not None:
         if not src.local:
             raise UserError("--from-file lists files of a folder. Give a folder as SRC, or a --glob")
-        return from_found(from_list(Path(src.uri), config.from_file))
+        return from_found(from_list(src.folder, config.from_file))
     if src.local and not os.path.isdir(src.root):
         raise UserError(f"{src.uri} is not a folder. Pass the folder that holds the articles")
     prune = (Path(dest.root),) if dest.local else ()
@@ -205,8 +207,8 @@ class _RayRun:
         workers, threads = self._shape(len(items))
         gate = start_gate(self.config.concurrency, self.settings.timeout, workers * threads)
         flags = GateFlags(gate)
-        job = Job(job_config(self.config), self.settings, ray.put(done), self.src, self.dest, gate, threads)
-        job = replace(job, backend=self.backend)
+        config, done_ref = job_config(self.config), ray.put(done)
+        job = Job(config, self.settings, done_ref, self.src, self.dest, gate, threads, self.backend)
         try:
             with Signals(stop) as signals:
                 feed = _Feed(self._outcomes(items, job, workers, threads)) if items else None
