@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from summarize.backends import Backend, context_size, is_small, make_backend, model_label
+from summarize.backends import Backend, context_size, is_small, labels_positions, make_backend, model_label
 from summarize.backends.openai_compat import estimate_tokens
 from summarize.config import Settings, check_endpoint, resolve
 from summarize.draft import Drafter, DraftOptions, Part
@@ -46,7 +46,7 @@ def choose_drafter(settings: Settings, prompts: Prompts, *, own_backend: bool = 
     With OWN_BACKEND (a backend given by the caller, not the one the settings select) the
     model is unknown, so auto means one pass.
     """
-    options = DraftOptions.from_settings(settings)
+    options = DraftOptions.from_settings(settings, label_positions=own_backend or labels_positions(settings))
     strategy = settings.strategy
     if strategy == "auto":
         strategy = "passes" if is_small(settings) and not own_backend else "one-pass"

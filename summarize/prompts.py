@@ -22,10 +22,9 @@ TEMPLATE_NAMES = (
     "repair",
     "merge",
     "pass_system",
-    "pass_article",
-    "pass_actors",
-    "pass_claims",
-    "pass_summary",
+    "pass_topic",
+    "pass_position",
+    "pass_statement",
 )
 
 

@@ -273,3 +273,35 @@ def test_unsupported_flags_new_names_and_numbers() -> None:
         "2021",
         "Biden",
     ]
+
+
+def test_a_model_other_than_the_pinned_one_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import spacy
+
+    from summarize.errors import UserError
+
+    blank = spacy.blank("en")
+    monkeypatch.setattr(spacy, "load", lambda name: blank)
+    nlp.pipeline.cache_clear()
+    try:
+        with pytest.raises(UserError, match=r"not en_core_web_sm 3\.8\.0.*force-reinstall"):
+            nlp.pipeline()
+    finally:
+        nlp.pipeline.cache_clear()
+
+
+def test_a_missing_model_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import spacy
+
+    from summarize.errors import UserError
+
+    def missing(name: str) -> None:
+        raise OSError(f"[E050] Can't find model '{name}'")
+
+    monkeypatch.setattr(spacy, "load", missing)
+    nlp.pipeline.cache_clear()
+    try:
+        with pytest.raises(UserError, match=r"summarize\[local\]"):
+            nlp.pipeline()
+    finally:
+        nlp.pipeline.cache_clear()

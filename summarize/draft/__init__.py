@@ -33,16 +33,20 @@ class DraftOptions:
     max_tokens_cap: int
     temperature: float
     repair: bool
+    label_positions: bool = True
+    """Whether the model labels the position of attributed statements (measured per model:
+    the bundled 0.5B model cannot, docs/MODELS.md); else only stance verbs give positions."""
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DraftOptions:
-        """The options SETTINGS ask for."""
+    def from_settings(cls, settings: Settings, *, label_positions: bool = True) -> DraftOptions:
+        """The options SETTINGS ask for; LABEL_POSITIONS is what the model was measured to do."""
         return cls(
             max_reasks=settings.max_reasks,
             max_tokens=settings.max_tokens,
             max_tokens_cap=settings.max_tokens_cap,
             temperature=settings.temperature,
             repair=settings.repair,
+            label_positions=label_positions,
         )
 
 

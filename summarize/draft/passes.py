@@ -1,64 +1,80 @@
-"""Focused, candidate-constrained passes: a Draft that a small model cannot get wrong in shape.
+"""The drafter for small models: the program reads the article, the model only labels.
 
-A 0.5B model asked for the whole Draft at once invents names, copies the article as its
-summary and paraphrases quotes so that they cannot be found. Here the program proposes
-the candidates from the text itself and the model only chooses among them:
+A 0.5B model asked for the whole digest invents names, mistypes actors, gives quotes to the
+wrong speaker and writes summaries it cannot keep faithful. Here spaCy does the program's
+share (`summarize.text.nlp`): actors with their types, roles and aliases; who said what
+(attributions, with pronoun and "the spokesman" speakers resolved); who rejects, backs or
+praises whom (stance verbs and their agents, with the verb's position); and an extractive
+summary, 3 sentences of the article itself, so no name or number can be invented.
 
-1. actors  the capitalised name spans of the text are the keys of a JSON object; the
-           model labels each with an actor type (an enum). No invented names.
-2. summary a short free-text summary, capped by the grammar (maxLength). Same round as 1.
-3. claims  sentences with quotation marks or a reporting verb are keys "S1".."Sn"; the
-           model picks each one's speaker from the actors named near it (an enum, or
-           "reporter") and the speaker's position. The quote is the sentence itself, so
-           every claim and stance is grounded by construction.
+The model then labels, one short request per statement, every request starting with the
+same system message and task so that the embedded model evaluates that prefix once per
+process: the issue a stance is about (a noun phrase of at most 6 words), and, for models
+measured to be able to (`DraftOptions.label_positions`: the 1.5B model, a model of your
+own), the position of every attributed statement. For the bundled 0.5B model positions come
+from the verb alone ("rejected by X and Y", "warned", "praised"): measured, it labels
+nearly every statement neutral (docs/MODELS.md).
 
-The prompts are prompts/pass_*.md. Every pass sends the same system message and the same
-article block first and its own task last, so the embedded model's prompt-prefix reuse
-evaluates the article once per article, not once per pass.
+Every stance and claim quotes a sentence of the article at the offsets the parse gave, so
+everything is grounded by construction. Prompts: prompts/pass_*.md.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any
 
 from summarize.backends.base import Completion, Message, Request
 from summarize.draft import DraftOptions, Part
 from summarize.draft.conversation import Conversation
-from summarize.ground import ground
+from summarize.ground import Grounded
 from summarize.ingest import Document
 from summarize.prompts import Prompts, as_data
-from summarize.resolve import resolve_actors
-from summarize.schemas import ActorType, ClaimKind, Draft, DraftActor, DraftClaim, DraftStance, Position
-from summarize.text import (
-    CONNECTORS,
-    DOUBLE_QUOTES,
-    NAME_STOPWORDS,
-    REPORTING_VERBS,
-    Span,
-    has_quote,
-    is_demonym,
-    is_hedged,
-    sentence_spans,
-    split_title,
+from summarize.schemas import (
+    Claim,
+    ClaimKind,
+    Draft,
+    DraftActor,
+    DraftClaim,
+    DraftStance,
+    Evidence,
+    Position,
+    Stance,
 )
+from summarize.text import DOUBLE_QUOTES
+from summarize.text.nlp.types import Analysis, Attribution
 
-MAX_NAMES = 24
-MAX_SENTENCES = 10
-SUMMARY_CHARS = 420
-REPORTER = "reporter"
+MAX_STATEMENTS = 12
+TOPIC_WORDS = 6
+TOPIC_CHARS = 60
+SUMMARY_SENTENCES = 3
 # A small model leans to the first option of an enum: make that the least committal one.
 POSITIONS: tuple[Position, ...] = ("neutral", "support", "oppose", "mixed")
-_PRONOUN_OPENING = re.compile(r"\W*(he|she|they|it)\b", re.IGNORECASE)
-_WORD = r"[A-Z](?:[\w\u2019'&-]|\.(?=\w))*"
-_NAME = re.compile(rf"{_WORD}(?:[ \t]+(?:(?:{'|'.join(sorted(CONNECTORS))})[ \t]+)?{_WORD})*")
+_TOPIC_TRIM = " \t\"'.,;:!?()[]" + "".join(DOUBLE_QUOTES)
+# Topics that name nothing: what a small model writes when it has no idea.
+_EMPTY_TOPICS = frozenset({"issue", "the issue", "topic", "politics", "news", "statement", "neutral", "none"})
+
+
+@dataclass
+class Statement:
+    """A sentence in which named actors say or do something that may take a side."""
+
+    actors: tuple[str, ...]
+    sentence: tuple[int, int]
+    text: str
+    """The sentence, white space squashed."""
+    context: str
+    """The sentence before it: what "the idea" or "it" refers to."""
+    position: Position | None = None
+    """Known from the verb ("rejected"), or labelled by the model."""
+    fallback_topic: str = ""
+    topic: str = ""
 
 
 class Passes:
-    """The drafter for small models: three short passes over a shared article prefix."""
+    """The drafter for small models: spaCy proposes and grounds, the model labels."""
 
     name = "passes"
 
@@ -67,77 +83,56 @@ class Passes:
         self.options = options
 
     def overhead(self, doc: Document) -> str:
-        """The system message, the article block without the article, and the longest task."""
-        empty = _Session(Document(text="", path=doc.path, title=doc.title), self.prompts, self.options)
-        return empty.system + empty.prefix + self.prompts.render("pass_claims", sentences="", actors="")
+        """The longest prompt without the article: system, task and one statement's frame."""
+        frame = self.prompts.render("pass_statement", title="", context="", actors="", statement="")
+        return self.prompts.render("pass_system") + self.prompts.render("pass_position") + frame
 
     def draft(self, doc: Document) -> Conversation[Part]:
-        """Actors and summary in one round, then the claims of the kept actors."""
-        session = _Session(doc, self.prompts, self.options)
-        names = candidate_names(doc.text)
-        replies = yield [session.actors_request(names), session.summary_request()]
-        actors = _labelled_actors(replies[0], names, doc.text)
-        summary = _summary(replies[1], doc.text)
-        plan = _ClaimPlan.make(doc.text, actors)
-        claims: list[DraftClaim] = []
-        stances: list[DraftStance] = []
-        if plan.keys:
-            reply = yield [session.claims_request(plan, actors)]
-            claims, stances = plan.read(_json(reply[0]), doc.text)
-        draft = Draft(summary=summary, actors=actors, stances=stances, claims=claims)
-        grounded = ground(draft, doc.text)
-        return Part(draft, grounded, located=len(grounded.stances) + len(grounded.claims))
+        """Analyse DOC, ask the model to label its statements (one round), ground by offsets."""
+        from summarize.text import nlp  # spaCy: loaded on the first article, not at import
 
+        analysis = nlp.analyze(doc.text)
+        statements = plan_statements(analysis, attributions=self.options.label_positions)
+        # Known positions first, then asked ones: each kind shares its task as a prefix.
+        statements.sort(key=lambda s: s.position is None)
+        if statements:
+            replies = yield [self._request(doc, s) for s in statements]
+            for statement, reply in zip(statements, replies, strict=True):
+                _read_label(statement, _json(reply))
+        spans = nlp.extractive_summary(doc.text, analysis, SUMMARY_SENTENCES, title=doc.title)
+        summary = " ".join(s.of(doc.text) for s in spans)
+        return _part(doc.text, analysis, statements, summary)
 
-class _Session:
-    """The requests of one article's passes: one system message, one article prefix."""
-
-    def __init__(self, doc: Document, prompts: Prompts, options: DraftOptions) -> None:
-        self.prompts = prompts
-        self.temperature = options.temperature
-        self.system = prompts.render("pass_system")
-        self.prefix = prompts.render(
-            "pass_article", title=as_data(doc.title or "(none)"), article=as_data(doc.text)
+    def _request(self, doc: Document, statement: Statement) -> Request:
+        known = statement.position is not None
+        task = self.prompts.render("pass_topic" if known else "pass_position")
+        shown = self.prompts.render(
+            "pass_statement",
+            title=as_data(doc.title or "(none)"),
+            context=as_data(statement.context or "(none)"),
+            actors=as_data(", ".join(statement.actors)),
+            statement=as_data(statement.text),
         )
-
-    def _request(self, task: str, schema: dict[str, Any], max_tokens: int) -> Request:
+        topic = {"type": "string", "maxLength": TOPIC_CHARS}
+        position = {"type": "string", "enum": list(POSITIONS)}
+        fields: dict[str, Any] = {"topic": topic} if known else {"position": position, "topic": topic}
+        schema = {
+            "type": "object",
+            "properties": fields,
+            "required": list(fields),
+            "additionalProperties": False,
+        }
         return Request(
-            messages=(Message("system", self.system), Message("user", self.prefix + task)),
+            messages=(Message("system", self.prompts.render("pass_system")), Message("user", task + shown)),
             schema=schema,
-            schema_name="pass",
-            max_tokens=max_tokens,
-            temperature=self.temperature,
+            schema_name="label",
+            max_tokens=32,
+            temperature=self.options.temperature,
         )
-
-    def actors_request(self, names: list[str]) -> Request:
-        # Short keys ("N3") instead of the names themselves halve the tokens generated.
-        keys = [f"N{i}" for i in range(1, len(names) + 1)]
-        listing = "\n".join(f"{k}: {n}" for k, n in zip(keys, names, strict=True))
-        schema = _object_schema(keys, {"type": "string", "enum": list(get_args(ActorType))})
-        return self._request(self.prompts.render("pass_actors", names=listing), schema, 16 + 8 * len(names))
-
-    def summary_request(self) -> Request:
-        schema = _object_schema(["summary"], {"type": "string", "maxLength": SUMMARY_CHARS})
-        return self._request(self.prompts.render("pass_summary"), schema, 160)
-
-    def claims_request(self, plan: _ClaimPlan, actors: list[DraftActor]) -> Request:
-        task = self.prompts.render(
-            "pass_claims", sentences=plan.listing, actors=", ".join(a.name for a in actors) or "(none)"
-        )
-        return self._request(task, plan.schema(), 16 + 24 * len(plan.keys))
-
-
-def _object_schema(keys: list[str], value: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": dict.fromkeys(keys, value),
-        "required": keys,
-        "additionalProperties": False,
-    }
 
 
 def _json(completion: Completion) -> dict[str, Any]:
-    """The reply as a JSON object; a cut-off or broken reply counts as no labels at all."""
+    """The reply as a JSON object; a cut-off or broken reply counts as no label at all."""
     try:
         data = json.loads(completion.text)
     except ValueError:
@@ -145,217 +140,132 @@ def _json(completion: Completion) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-# --- pass 1: actors ------------------------------------------------------------------------
+def _squash(text: str) -> str:
+    return " ".join(text.split())
 
 
-def _clean_name(span: str) -> str | None:
-    words = re.sub(r"(?:\s*[\u2019']s?)$", "", span.strip(" .,-&")).split()
-    while words and words[0].lower().strip(".") in NAME_STOPWORDS:
-        words.pop(0)
-    words = split_title(words)[1]
-    if len(words) == 1 and is_demonym(words[0]):
-        return None
-    while words and words[-1].lower() in CONNECTORS:
-        words.pop()
-    name = " ".join(words).strip(" .,-&")
-    if len(name) < 2 or name.lower() in NAME_STOPWORDS or not any(c.isalpha() for c in name):
-        return None
-    return name
+# --- statements ----------------------------------------------------------------------------
 
 
-def _at_sentence_start(text: str, i: int) -> bool:
-    before = text[:i].rstrip(" \t")
-    return not before or before[-1] in ".!?\n:" or before[-1] in DOUBLE_QUOTES
+def plan_statements(
+    analysis: Analysis, *, attributions: bool, limit: int = MAX_STATEMENTS
+) -> list[Statement]:
+    """Stance verbs with their agents (the verb gives the position), then, when ATTRIBUTIONS,
+    the main attribution of each sentence with a named speaker; at most LIMIT."""
+    text = analysis.text
+    out: list[Statement] = []
+    covered: set[tuple[str, int]] = set()  # (actor, sentence start): one stance per pair
+    for cue in analysis.stance_cues:
+        agents = tuple(a for a in cue.agents if (a, cue.sentence.start) not in covered)
+        if agents and len(out) < limit:
+            covered.update((a, cue.sentence.start) for a in agents)
+            position: Position | None = None if cue.negated else cue.polarity
+            target = cue.target.of(text) if cue.target else ""
+            out.append(_statement(analysis, agents, cue.sentence.start, cue.sentence.end, position, target))
+    for att in main_attributions(analysis) if attributions else []:
+        if att.speaker and (att.speaker, att.sentence.start) not in covered and len(out) < limit:
+            covered.add((att.speaker, att.sentence.start))
+            start, end = att.sentence.start, att.sentence.end
+            out.append(_statement(analysis, (att.speaker,), start, end, None, att.content.of(text)))
+    return out
 
 
-def candidate_names(text: str, limit: int = MAX_NAMES) -> list[str]:
-    """Capitalised name spans of TEXT, most frequent first, first-seen order among equals.
-
-    A capitalised word that only ever opens sentences ("Please", "Only") is no name.
-    """
-    matches = list(_NAME.finditer(text))
-    mid = {w for m in matches if not _at_sentence_start(text, m.start()) for w in m.group().split()}
-    counts: Counter[str] = Counter()
-    first: dict[str, int] = {}
-    for m in matches:
-        span = m.group()
-        opener = span.split()[0]
-        # "Please", "Only France": drop an opener that is a common word; keep "Serhiy Nayev".
-        common = " " not in span or re.search(rf"\b{re.escape(opener.lower())}\b", text)
-        if _at_sentence_start(text, m.start()) and opener not in mid and common:
-            span = span.partition(" ")[2]
-        name = _clean_name(span) if span else None
-        if name is None:
-            continue
-        counts[name] += 1
-        first.setdefault(name, m.start())
-    # A surname seen alone counts for the full name it belongs to.
-    for name in list(counts):
-        for other in counts:
-            if other != name and other.endswith(" " + name):
-                counts[other] += counts[name]
-    ranked = sorted(counts, key=lambda n: (-counts[n], first[n]))[:limit]
-    return sorted(ranked, key=lambda n: first[n])
+def _statement(
+    analysis: Analysis,
+    actors: tuple[str, ...],
+    start: int,
+    end: int,
+    position: Position | None,
+    fallback: str,
+) -> Statement:
+    before = [s for s in analysis.sentences if s.end <= start]
+    context = _squash(before[-1].of(analysis.text)) if before else ""
+    text = _squash(analysis.text[start:end])
+    return Statement(actors, (start, end), text, context, position, _short(fallback))
 
 
-def _labelled_actors(reply: Completion, names: list[str], text: str) -> list[DraftActor]:
-    """One actor per real-world entity, typed by the model (resolution merges short forms)."""
-    labels = _json(reply)
-    types: tuple[ActorType, ...] = get_args(ActorType)
-    listed = [
-        DraftActor(
-            name=n, type=next((t for t in types if t == labels.get(f"N{i}")), "other"), role=None, aliases=[]
+def main_attributions(analysis: Analysis) -> list[Attribution]:
+    """The first attribution of each sentence: the parse lists a sentence's main one first."""
+    out: list[Attribution] = []
+    seen: set[int] = set()
+    for att in analysis.attributions:
+        if att.sentence.start not in seen:
+            seen.add(att.sentence.start)
+            out.append(att)
+    return out
+
+
+def _read_label(statement: Statement, label: dict[str, Any]) -> None:
+    if statement.position is None:
+        statement.position = next((p for p in POSITIONS if p == label.get("position")), "neutral")
+    topic = _short(str(label.get("topic") or ""))
+    statement.topic = topic if _usable(topic, statement) else statement.fallback_topic
+
+
+def _short(text: str) -> str:
+    """TEXT as a topic: its first item when it is a list, at most TOPIC_WORDS words, outer
+    quotes and punctuation cut."""
+    first = re.split(r"[,;]\s", text.strip(_TOPIC_TRIM), maxsplit=1)[0]
+    return " ".join(first.split()[:TOPIC_WORDS]).strip(_TOPIC_TRIM)
+
+
+def _usable(topic: str, statement: Statement) -> bool:
+    """A topic that names an issue: not empty, not only its actors, not the sentence's start."""
+    folded = topic.casefold()
+    if not folded or folded in _EMPTY_TOPICS:
+        return False
+    names = {w for a in statement.actors for w in a.casefold().split()} | {"and", "&", ","}
+    if set(re.findall(r"[\w&]+", folded)) <= names:
+        return False
+    words = re.findall(r"\w+", folded)
+    opening = re.findall(r"\w+", statement.text.casefold())[: len(words)]
+    return len(words) < 3 or words != opening
+
+
+# --- the draft ---------------------------------------------------------------------------
+
+
+def _part(text: str, analysis: Analysis, statements: list[Statement], summary: str) -> Part:
+    """The draft and its grounding: every quote is the sentence at the parse's offsets."""
+    actors = [
+        DraftActor(name=a.name, type=a.type, role=a.role, aliases=list(a.aliases)) for a in analysis.actors
+    ]
+    claims, grounded_claims = _claims(text, analysis)
+    stances, grounded_stances = _stances(text, statements)
+    draft = Draft(summary=summary, actors=actors, stances=stances, claims=claims)
+    grounded = Grounded(grounded_stances, grounded_claims, unlocated_stances=[], unlocated_claims=[])
+    return Part(draft, grounded, located=len(grounded_stances) + len(grounded_claims))
+
+
+def _evidence(text: str, start: int, end: int) -> Evidence:
+    return Evidence(quote=text[start:end], start=start, end=end, match="exact")
+
+
+def _claims(text: str, analysis: Analysis) -> tuple[list[DraftClaim], list[Claim]]:
+    drafts: list[DraftClaim] = []
+    grounded: list[Claim] = []
+    for att in main_attributions(analysis):
+        ev = _evidence(text, att.sentence.start, att.sentence.end)
+        kind: ClaimKind = att.kind if att.speaker or att.source_text else "reporter_assertion"
+        content = _squash(att.content.of(text)) or ev.quote
+        claim = Claim(
+            speaker=att.speaker, text=content, kind=kind, cue=att.cue, hedged=att.hedged, evidence=ev
         )
-        for i, n in enumerate(names, 1)
-    ]
-    index = resolve_actors(listed, text)
-    return [DraftActor(name=a.name, type=a.type, role=a.role, aliases=a.aliases) for a in index.actors]
+        grounded.append(claim)
+        drafts.append(DraftClaim(**claim.model_dump(exclude={"evidence"}), quote=ev.quote))
+    return drafts, grounded
 
 
-# --- pass 2: summary -----------------------------------------------------------------------
-
-
-def _summary(reply: Completion, text: str) -> str:
-    summary = str(_json(reply).get("summary", "")).strip()
-    # maxLength may stop the model mid-sentence: keep whole sentences when there are some.
-    end = max(summary.rfind(". "), summary.rfind('."'))
-    if not summary.endswith((".", "!", "?", '"')) and end > 40:
-        summary = summary[: end + 1]
-    if len(summary) < 20:
-        summary = " ".join(text[s.start : s.end] for s in sentence_spans(text)[:3])
-    return summary
-
-
-# --- pass 3: claims ------------------------------------------------------------------------
-
-
-def attribution_sentences(text: str, limit: int = MAX_SENTENCES) -> list[Span]:
-    """Sentences with quotation marks or a reporting verb, in order, at most LIMIT."""
-    out = [
-        s
-        for s in sentence_spans(text)
-        if has_quote(text[s.start : s.end]) or REPORTING_VERBS.search(text[s.start : s.end])
-    ]
-    return out[:limit]
-
-
-def _mentioned(sentence: str, canonical: dict[str, str]) -> list[str]:
-    """Canonical actor names whose name or alias occurs in SENTENCE, in order of occurrence."""
-    hits = []
-    for name, actor in canonical.items():
-        m = re.search(rf"\b{re.escape(name)}\b", sentence)
-        if m:
-            hits.append((m.start(), actor))
-    return list(dict.fromkeys(actor for _, actor in sorted(hits)))
-
-
-def _likely_speaker(sentence: str, canonical: dict[str, str], previous: list[str]) -> str | None:
-    """The actor named nearest before the reporting verb (else after it; else, for a
-    sentence opening with a pronoun, the previous sentence's)."""
-    cue = REPORTING_VERBS.search(sentence)
-    if cue is None:
-        return None
-    spots = []
-    for name, actor in canonical.items():
-        for m in re.finditer(rf"\b{re.escape(name)}\b", sentence):
-            spots.append((int(m.end() > cue.start()), abs(cue.start() - m.end()), actor))
-    ahead = [spot for spot in spots if spot[0] == 0]
-    if ahead:
-        return min(ahead)[2]
-    if _PRONOUN_OPENING.match(sentence) and previous:
-        return previous[0]
-    return min(spots)[2] if spots else None
-
-
-@dataclass
-class _ClaimPlan:
-    """The attribution sentences, each with the speakers allowed and the rule's pick."""
-
-    spans: list[Span]
-    options: list[list[str]]
-    rule: list[str | None]
-    listing: str
-
-    @property
-    def keys(self) -> list[str]:
-        return [f"S{i}" for i in range(1, len(self.spans) + 1)]
-
-    @classmethod
-    def make(cls, text: str, actors: list[DraftActor]) -> _ClaimPlan:
-        canonical = {a.name: a.name for a in actors} | {al: a.name for a in actors for al in a.aliases}
-        spans = attribution_sentences(text)
-        options: list[list[str]] = []
-        rule: list[str | None] = []
-        previous: list[str] = []
-        for s in spans:
-            # Only actors named in this sentence (or, for "He said", in the previous one) may
-            # speak it: a small model otherwise repeats its first answer down the list.
-            sentence = text[s.start : s.end]
-            here = _mentioned(sentence, canonical)
-            picked = _likely_speaker(sentence, canonical, previous)
-            carried = previous if _PRONOUN_OPENING.match(sentence) else []
-            options.append(list(dict.fromkeys([*here, *carried])))
-            rule.append(picked)
-            previous = ([picked] if picked else here) or previous
-        listing = "\n".join(f"S{i}: {text[s.start : s.end]}" for i, s in enumerate(spans, 1))
-        return cls(spans, options, rule, listing)
-
-    def schema(self) -> dict[str, Any]:
-        properties = {
-            key: {
-                "type": "object",
-                "properties": {
-                    "speaker": {"type": "string", "enum": [*allowed, REPORTER]},
-                    "position": {"type": "string", "enum": list(POSITIONS)},
-                },
-                "required": ["speaker", "position"],
-                "additionalProperties": False,
-            }
-            for key, allowed in zip(self.keys, self.options, strict=True)
-        }
-        return {
-            "type": "object",
-            "properties": properties,
-            "required": self.keys,
-            "additionalProperties": False,
-        }
-
-    def read(self, labels: dict[str, Any], text: str) -> tuple[list[DraftClaim], list[DraftStance]]:
-        claims: list[DraftClaim] = []
-        stances: list[DraftStance] = []
-        for key, s, allowed, picked in zip(self.keys, self.spans, self.options, self.rule, strict=True):
-            found = labels.get(key)
-            label: dict[str, Any] = found if isinstance(found, dict) else {}
-            said = str(label.get("speaker"))
-            # The rule's pick, when it has one, beats the model's: measured on PolNeAR, the
-            # 0.5B model mostly repeats an earlier answer (docs/MODELS.md).
-            speaker = picked or (said if said in allowed else None)
-            quote = text[s.start : s.end]
-            claims.append(_claim(quote, speaker))
-            position = label.get("position")
-            if speaker and position in POSITIONS:
-                stances.append(
-                    DraftStance(
-                        actor=speaker, topic=_topic(quote), position=position, target=None, quote=quote
-                    )
-                )
-        return claims, stances
-
-
-def _claim(quote: str, speaker: str | None) -> DraftClaim:
-    cue = REPORTING_VERBS.search(quote)
-    kind: ClaimKind = "direct_quote" if has_quote(quote) else "indirect"
-    return DraftClaim(
-        speaker=speaker,
-        text=quote,
-        kind=kind if speaker else "reporter_assertion",
-        cue=cue.group(0) if cue and speaker else None,
-        hedged=is_hedged(quote),
-        quote=quote,
-    )
-
-
-def _topic(sentence: str) -> str:
-    """A short topic from the sentence: its first words, without the quotation marks."""
-    words = "".join(c for c in sentence if c not in DOUBLE_QUOTES).split()
-    return " ".join(words[:10]).rstrip(",.;:")
+def _stances(text: str, statements: list[Statement]) -> tuple[list[DraftStance], list[Stance]]:
+    drafts: list[DraftStance] = []
+    grounded: list[Stance] = []
+    for statement in statements:
+        if statement.position in (None, "neutral"):
+            continue  # no side taken: the statement stays a claim
+        ev = _evidence(text, *statement.sentence)
+        topic = statement.topic or statement.fallback_topic or "(unnamed issue)"
+        for actor in statement.actors:
+            stance = Stance(actor=actor, topic=topic, position=statement.position, target=None, evidence=ev)
+            grounded.append(stance)
+            drafts.append(DraftStance(**stance.model_dump(exclude={"evidence"}), quote=ev.quote))
+    return drafts, grounded

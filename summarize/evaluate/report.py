@@ -136,6 +136,10 @@ def _conll_rows(ok: Sequence[ArticleResult]) -> list[tuple[str, str]]:
         ("actor recall PER+ORG+LOC", _ratio(found, count)),
         ("  same, mean per article", f"{_mean(per_article):.3f}"),
         *[(f"type accuracy {t}", _ratio(*typed[t])) for t in ENTITY_TYPES],
+        (
+            "type accuracy PER+ORG",
+            _ratio(typed["PER"][0] + typed["ORG"][0], typed["PER"][1] + typed["ORG"][1]),
+        ),
         ("type accuracy (found entities)", _ratio(*typed_all)),
         ("actor precision", _ratio(*_sum(ok, "precision"))),
     ]

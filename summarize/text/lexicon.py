@@ -74,7 +74,7 @@ REPORTING_VERBS = re.compile(
 
 HEDGE_WORDS = _words(
     """allegedly alleged reportedly reported purportedly purported supposedly rumoured
-    rumored unconfirmed unverified apparently seemingly claimed claims"""
+    rumored unconfirmed unverified apparently seemingly claimed"""
 )
 HEDGE_PHRASES = ("according to", "sources say", "is said to", "are said to", "was said to", "were said to")
 HEDGES = re.compile(

