@@ -32,7 +32,7 @@ from summarize.draft.passes import Passes
 from summarize.draft.retry import RetryPolicy
 from summarize.draft.sender import Limiter, Sender, UsageMeter
 from summarize.errors import ContextLengthError, SummarizeError
-from summarize.ingest import Document, load_document
+from summarize.ingest import Document, load_document, parse_document
 from summarize.prompts import Prompts
 from summarize.resolve import attach, resolve_actors
 from summarize.schemas import SCHEMA_VERSION, ArticleSummary, Claim, GroundingStats, Source, Stance, Usage
@@ -107,9 +107,14 @@ class Summarizer:
         """The batch cache key of DOC: its clean text and the fingerprint."""
         return hashlib.sha256(doc.text.encode("utf-8") + b"\0" + self.fingerprint.encode()).hexdigest()
 
-    def load(self, path: str) -> Document:
-        """Read and clean the article at PATH as the settings say (--raw, --max-bytes)."""
-        return load_document(path, raw=self.settings.raw, max_bytes=self.settings.max_bytes)
+    def load(self, path: str, label: str | None = None) -> Document:
+        """Read and clean the article at PATH as the settings say (--raw, --max-bytes); LABEL
+        (default PATH) is the name it goes by in the result and in errors."""
+        return load_document(path, raw=self.settings.raw, max_bytes=self.settings.max_bytes, label=label)
+
+    def parse(self, data: bytes, label: str) -> Document:
+        """Clean the article bytes DATA (read elsewhere, e.g. from object storage) named LABEL."""
+        return parse_document(data, label, raw=self.settings.raw, max_bytes=self.settings.max_bytes)
 
     def summarize(self, doc: Document) -> ArticleSummary:
         """Summarize DOC live; `usage` counts every request, failed attempts included."""

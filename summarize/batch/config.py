@@ -156,6 +156,10 @@ class Stats:
 class Reporter(Protocol):
     """Receives progress; the CLI's is a rich progress bar."""
 
+    def set_total(self, total: int | None) -> None:
+        """How many articles the run has, once known."""
+        ...
+
     def update(self, stats: Stats) -> None:
         """Totals changed."""
         ...

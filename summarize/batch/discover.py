@@ -40,6 +40,15 @@ class Rules:
         """Whether the file at REL matches a pattern and no exclude."""
         return _matches(rel, self.patterns) and not _matches(rel, self.excludes)
 
+    def keeps(self, rel: str) -> bool:
+        """Whether a listing that is not a walk (object storage) yields REL: what `walk` would
+        yield, folder by folder: no hidden part, no excluded folder, a wanted file."""
+        parts = rel.split("/")
+        if any(not p or p.startswith(".") for p in parts):
+            return False
+        folders = ("/".join(parts[: n + 1]) for n in range(len(parts) - 1))
+        return not any(_matches(f, self.excludes) for f in folders) and self.wants(rel)
+
 
 def _matches(rel: str, patterns: Iterable[str]) -> bool:
     """Case-insensitive: a pattern with a slash matches the relative path, otherwise the name."""

@@ -92,8 +92,9 @@ def start_counting(config: BatchConfig, reporter: BarReporter) -> None:
     threading.Thread(target=count, name="batch-count", daemon=True).start()
 
 
-def summary_lines(stats: Stats, config: BatchConfig) -> list[str]:
-    """The end-of-run summary: counts, tokens, requests, retries, time, cost, failures."""
+def summary_lines(stats: Stats, config: BatchConfig, *, results: str | None = None) -> list[str]:
+    """The end-of-run summary: counts, tokens, requests, retries, time, cost, failures; RESULTS
+    names where they are when that is not a local OUTDIR (object storage)."""
     u = stats.usage
     lines = [
         f"Done in {stats.seconds:.1f} s: {stats.ok} ok, {stats.failed} failed, "
@@ -112,7 +113,7 @@ def summary_lines(stats: Stats, config: BatchConfig) -> list[str]:
         more = stats.failed - len(stats.failures)
         if more > 0:
             lines.append(f"  ... and {more} more (see results.jsonl)")
-    lines.append(f"Results: {config.out}")
+    lines.append(f"Results: {results or config.out}")
     if stats.budget_reached:
         lines.append(
             f"Stopped: the token budget (--max-tokens-total {config.max_tokens_total:,}) was reached; "
@@ -134,11 +135,16 @@ def price_note(config: BatchConfig) -> str:
     return note
 
 
-def make_reporter(config: BatchConfig, *, quiet: bool, verbose: bool) -> BarReporter | LineReporter | _Silent:
-    """A bar on a terminal; a line per 100 articles with --verbose otherwise; else nothing."""
+def make_reporter(
+    config: BatchConfig, *, quiet: bool, verbose: bool, count: bool = True
+) -> BarReporter | LineReporter | _Silent:
+    """A bar on a terminal; a line per 100 articles with --verbose otherwise; else nothing.
+    With COUNT, the articles are counted in the background for the bar's total (an engine
+    that lists them first gives the total itself)."""
     if not quiet and sys.stderr.isatty():
         bar = BarReporter()
-        start_counting(config, bar)
+        if count:
+            start_counting(config, bar)
         return bar
     if verbose:
         return LineReporter()

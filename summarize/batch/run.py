@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from summarize.backends import Backend
 from summarize.batch.config import BatchConfig, Outcome, Reporter, Stats, articles
@@ -112,17 +112,17 @@ def run_batch(
         log.warning(
             "results.jsonl: removed a torn last line (%d bytes) left by a crash", index.repaired_bytes
         )
-    worker = Worker(config, summarizer, index.done)
-    if stop is not None:
-        worker.stop = stop
+    stop = stop or threading.Event()
+    halt = threading.Event()
+    worker = Worker(config, summarizer, index.done, stop=stop, halt=halt)
     # One loaded local model serves one request at a time: more workers would only queue on its lock.
     workers = 1 if settings.uses_local else config.concurrency
     stats = Stats()
     started = time.monotonic()
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
-        with Signals(worker.stop) as signals:
-            left = _schedule(items, worker, workers, results, stats, config, reporter, signals)
+        with Signals(stop) as signals:
+            left = _schedule(items, worker, workers, results, stats, config, reporter, signals, halt)
         if stats.interrupted:
             summarizer.cancel()
         tidy(results, csv_tables=config.csv)
@@ -145,6 +145,7 @@ def _schedule(
     config: BatchConfig,
     reporter: Reporter | None,
     signals: Signals,
+    halt: threading.Event,
 ) -> int:
     """Keep a bounded window of articles in flight; return how many were left undone."""
     pool = _Pool(worker, workers)
@@ -175,7 +176,7 @@ def _schedule(
                 outcome = None
             if outcome is not None:
                 stats.in_flight -= 1
-                _record(outcome, results, stats, config, worker.halt)
+                record_outcome(outcome, results, stats, config, halt)
             now = time.monotonic()
             if reporter is not None and (outcome is not None or now - last_report > 0.5):
                 last_report = now
@@ -191,13 +192,30 @@ def _schedule(
     return left
 
 
-def _record(
-    outcome: Outcome, results: ResultLog, stats: Stats, config: BatchConfig, halt: threading.Event
+class Journal(Protocol):
+    """Where the driver of a run appends one line per finished article (results.jsonl, shards)."""
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Add RECORD durably."""
+        ...
+
+
+class Settable(Protocol):
+    """A signal the driver gives (a threading.Event, or a flag the whole cluster sees)."""
+
+    def set(self) -> None:
+        """Give the signal."""
+        ...
+
+
+def record_outcome(
+    outcome: Outcome, journal: Journal, stats: Stats, config: BatchConfig, halt: Settable
 ) -> None:
+    """Count OUTCOME, journal it unless nothing happened, and HALT once the token budget is spent."""
     stats.record(outcome)
     if outcome.status in ("not_started", "cached"):
         return
-    results.append(result_line(outcome))
+    journal.append(result_line(outcome))
     budget = config.max_tokens_total
     if budget is not None and stats.tokens >= budget and not stats.budget_reached:
         stats.budget_reached = True
@@ -222,6 +240,11 @@ def write_run_json(
     config: BatchConfig, stats: Stats, summarizer: Summarizer, started: str, **extra: Any
 ) -> None:
     """OUTDIR/run.json: what was run, with which settings, and the totals."""
+    atomic_write_text(config.out / RUN, run_json(config, stats, summarizer, started, **extra))
+
+
+def run_json(config: BatchConfig, stats: Stats, summarizer: Summarizer, started: str, **extra: Any) -> str:
+    """The text of run.json; EXTRA adds keys or replaces them (another engine's dir, outdir)."""
     settings = summarizer.settings
     summary = {
         "started": started,
@@ -251,4 +274,4 @@ def write_run_json(
         "exit_code": stats.exit_code,
         **extra,
     }
-    atomic_write_text(config.out / RUN, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"

@@ -14,7 +14,7 @@ import csv
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -103,7 +103,7 @@ class ResultLog:
 
     def append(self, record: dict[str, Any]) -> None:
         """Write RECORD as one line, in one write, and make it durable."""
-        data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        data = encode_line(record)
         written = os.write(self._fd, data)
         while written < len(data):  # a regular file takes it whole; be correct anyway
             written += os.write(self._fd, data[written:])
@@ -118,18 +118,14 @@ class ResultLog:
 
     def compact(self) -> None:
         """Rewrite results.jsonl atomically, keeping only the latest line of each path."""
-        last: dict[str, int] = {}
-        for n, record in enumerate(read_records(self.path)):
-            last[str(record.get("path"))] = n
-        keep = set(last.values())
-        del last
+        kept = 0
         with atomic_writer(self.path) as out:
-            for n, line in enumerate(_complete_lines(self.path)):
-                if n in keep:
-                    out.write(line)
+            for line in latest_lines(lambda: _complete_lines(self.path)):
+                out.write(line)
+                kept += 1
         os.close(self._fd)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self.lines = len(keep)
+        self.lines = kept
 
     def close(self) -> None:
         """Close the journal and release the folder lock."""
@@ -183,13 +179,39 @@ def _complete_lines(path: Path) -> Iterator[bytes]:
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
     """Each parsable JSON line of PATH, streamed (one line in memory at a time)."""
-    for line in _complete_lines(path):
+    for record in parse_records(_complete_lines(path)):
+        if record is not None:
+            yield record
+
+
+def parse_records(lines: Iterable[bytes]) -> Iterator[dict[str, Any] | None]:
+    """The record of each line, None for a line that is not one (so positions stay lines)."""
+    for line in lines:
         try:
             record = json.loads(line)
         except ValueError:
+            yield None
             continue
-        if isinstance(record, dict) and "path" in record:
-            yield record
+        yield record if isinstance(record, dict) and "path" in record else None
+
+
+def encode_line(record: dict[str, Any]) -> bytes:
+    """RECORD as one journal line, newline included."""
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def latest_lines(lines: Callable[[], Iterable[bytes]]) -> Iterator[bytes]:
+    """The lines LINES() yields, keeping only the latest of each path (two streaming passes,
+    so only an index, not the lines, is held in memory); lines that are not records go."""
+    last: dict[str, int] = {}
+    for n, record in enumerate(parse_records(lines())):
+        if record is not None:
+            last[str(record.get("path"))] = n
+    keep = set(last.values())
+    del last
+    for n, line in enumerate(lines()):
+        if n in keep:
+            yield line
 
 
 def tidy(results: ResultLog, *, csv_tables: bool) -> None:

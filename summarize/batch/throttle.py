@@ -5,6 +5,10 @@ Each request holds one of `limit` slots. A 429 halves the limit (multiplicative 
 once per "generation": 429s from requests sent before the last decrease were sent under
 the old limit and say nothing new, so a burst of them halves once, not N times. After
 `limit` successes in a row the limit grows by one (additive increase), up to the ceiling.
+
+`AIMDState` is that arithmetic alone, with no waiting: the thread engine wraps it in a
+`threading.Condition` (`AIMD`), the Ray engine in an asyncio actor that the whole cluster
+shares (`summarize.batch.ray_engine.gate`).
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ class Slot:
     succeeded: bool = False
 
 
-class AIMD:
-    """Limits in-flight requests to an adaptive number (AIMD on HTTP 429)."""
+class AIMDState:
+    """How many requests may be in flight, and what each finished request teaches."""
 
     def __init__(self, ceiling: int, *, floor: int = 1) -> None:
         self.ceiling = max(1, ceiling)
@@ -39,6 +43,44 @@ class AIMD:
         self.rate_limited = 0
         self._generation = 0
         self._successes = 0
+
+    @property
+    def full(self) -> bool:
+        """Whether a new request must wait."""
+        return self.in_flight >= self.limit
+
+    def enter(self) -> int:
+        """Take a place (the caller checked `full`); the generation to hand back on leaving."""
+        self.in_flight += 1
+        return self._generation
+
+    def leave(self, generation: int, *, rate_limited: bool, succeeded: bool) -> None:
+        """Give a place back and adapt the limit to how its request went."""
+        self.in_flight -= 1
+        if rate_limited:
+            self._on_rate_limit(generation)
+        elif succeeded:
+            self._successes += 1
+            if self._successes >= self.limit and self.limit < self.ceiling:
+                self._successes = 0
+                self.limit += 1
+                log.info("no rate limit lately: up to %d requests in flight", self.limit)
+
+    def _on_rate_limit(self, generation: int) -> None:
+        self.rate_limited += 1
+        self._successes = 0
+        if generation == self._generation:
+            self._generation += 1
+            self.decreases += 1
+            self.limit = max(self.floor, self.limit // 2)
+            log.info("rate limited: at most %d requests in flight now", self.limit)
+
+
+class AIMD(AIMDState):
+    """Limits in-flight requests of one process's threads to an adaptive number (AIMD on 429)."""
+
+    def __init__(self, ceiling: int, *, floor: int = 1) -> None:
+        super().__init__(ceiling, floor=floor)
         self._cond = threading.Condition()
 
     @contextmanager
@@ -52,29 +94,11 @@ class AIMD:
 
     def _acquire(self) -> int:
         with self._cond:
-            while self.in_flight >= self.limit:
+            while self.full:
                 self._cond.wait()
-            self.in_flight += 1
-            return self._generation
+            return self.enter()
 
     def _release(self, slot: Slot) -> None:
         with self._cond:
-            self.in_flight -= 1
-            if slot.rate_limited:
-                self._on_rate_limit(slot.generation)
-            elif slot.succeeded:
-                self._successes += 1
-                if self._successes >= self.limit and self.limit < self.ceiling:
-                    self._successes = 0
-                    self.limit += 1
-                    log.info("no rate limit lately: up to %d requests in flight", self.limit)
+            self.leave(slot.generation, rate_limited=slot.rate_limited, succeeded=slot.succeeded)
             self._cond.notify_all()
-
-    def _on_rate_limit(self, generation: int) -> None:
-        self.rate_limited += 1
-        self._successes = 0
-        if generation == self._generation:
-            self._generation += 1
-            self.decreases += 1
-            self.limit = max(self.floor, self.limit // 2)
-            log.info("rate limited: at most %d requests in flight now", self.limit)

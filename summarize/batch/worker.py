@@ -1,12 +1,20 @@
-"""One article of a batch: ingest, check the cache, summarize, write its JSON atomically."""
+"""One article of a batch: ingest, check the cache, summarize, write its JSON atomically.
+
+The same `Worker` runs in the thread engine's threads, in the Ray engine's actors and in
+the provider path's replay; only where the article is read from (a `load` function) and
+where its JSON goes (a `Sink`) change.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from summarize.batch.config import BatchConfig, Outcome
 from summarize.batch.discover import Found
@@ -21,6 +29,49 @@ from summarize.schemas import ArticleSummary, Usage
 log = logging.getLogger(__name__)
 
 
+class Flag(Protocol):
+    """What a worker asks of its stop and halt signals (a threading.Event, or a cluster-wide flag)."""
+
+    def is_set(self) -> bool:
+        """Whether the signal was given."""
+        ...
+
+
+class Sink(Protocol):
+    """Where per-article JSON goes: a folder, or object storage."""
+
+    def target(self, rel: str) -> str:
+        """Where REL's JSON goes; InputError when REL cannot be placed safely."""
+        ...
+
+    def exists(self, target: str) -> bool:
+        """Whether TARGET was written (a cached article needs its JSON)."""
+        ...
+
+    def write(self, target: str, text: str) -> None:
+        """Write TEXT to TARGET so a reader sees all of it or none."""
+        ...
+
+
+class FolderSink:
+    """OUTDIR/<rel>.json, written atomically (temp file, fsync, rename)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+
+    def target(self, rel: str) -> str:
+        """OUTDIR/<rel>.json, refused when it would leave OUTDIR."""
+        return str(output_path(self.out, rel))
+
+    def exists(self, target: str) -> bool:
+        """Whether the file is there."""
+        return os.path.exists(target)
+
+    def write(self, target: str, text: str) -> None:
+        """Replace the file atomically."""
+        atomic_write_text(target, text)
+
+
 @dataclass(frozen=True)
 class Ready:
     """An article read and not cached: what summarizing it needs."""
@@ -28,27 +79,42 @@ class Ready:
     item: Found
     doc: Document
     key: str
-    target: Path
+    target: str
+    """Where its JSON goes (the sink's name for it)."""
+
+
+Load = Callable[[], Document]
+"""Reads one article (by default the file its Found names)."""
 
 
 class Worker:
     """Everything one article needs; called from worker threads (or Ray actors)."""
 
-    def __init__(self, config: BatchConfig, summarizer: Summarizer, done: dict[str, str]) -> None:
+    def __init__(
+        self,
+        config: BatchConfig,
+        summarizer: Summarizer,
+        done: dict[str, str],
+        *,
+        sink: Sink | None = None,
+        stop: Flag | None = None,
+        halt: Flag | None = None,
+    ) -> None:
         self.config = config
         self.summarizer = summarizer
         self.done = done
-        self.stop = threading.Event()
+        self.sink: Sink = sink or FolderSink(config.out)
+        self.stop: Flag = stop or threading.Event()
         """Set by a signal: start nothing new."""
-        self.halt = threading.Event()
+        self.halt: Flag = halt or threading.Event()
         """Set when the token budget is spent: start no new model call."""
 
-    def __call__(self, item: Found) -> Outcome:
-        """Summarize ITEM unless it is cached, failing or the run is stopping."""
+    def __call__(self, item: Found, load: Load | None = None) -> Outcome:
+        """Summarize ITEM (read by LOAD) unless it is cached, failing or the run is stopping."""
         started = time.monotonic()
         if self.stop.is_set():
             return Outcome(item.rel, "not_started")
-        ready = self.prepare(item)
+        ready = self.prepare(item, load)
         if isinstance(ready, Outcome):
             return ready
         if self.stop.is_set() or self.halt.is_set():
@@ -62,23 +128,24 @@ class Worker:
             return Outcome(item.rel, "failed", ready.key, error=f"internal error: {one_line(exc)}")
         return self.finish(ready, summary, started)
 
-    def prepare(self, item: Found) -> Ready | Outcome:
-        """Read ITEM and check the cache: what summarizing it needs, or its outcome already."""
+    def prepare(self, item: Found, load: Load | None = None) -> Ready | Outcome:
+        """Read ITEM (by LOAD, default its file) and check the cache: what summarizing it
+        needs, or its outcome already."""
         if item.problem:
             return Outcome(item.rel, "failed", error=f"{item.rel}: {item.problem}")
         try:
-            target = output_path(self.config.out, item.rel)
-            doc = self.summarizer.load(str(item.path))
+            target = self.sink.target(item.rel)
+            doc = load() if load is not None else self.summarizer.load(str(item.path))
         except SummarizeError as exc:
             return Outcome(item.rel, "failed", error=one_line(exc))
         key = self.summarizer.cache_key(doc)
-        if not self.config.force and self.done.get(item.rel) == key and target.exists():
+        if not self.config.force and self.done.get(item.rel) == key and self.sink.exists(target):
             return Outcome(item.rel, "cached", key=key)
         return Ready(item, doc, key, target)
 
     def finish(self, ready: Ready, summary: ArticleSummary, started: float) -> Outcome:
-        """Write SUMMARY to OUTDIR/<rel>.json (atomically, before its results line): the ok outcome."""
-        atomic_write_text(ready.target, to_json(summary))
+        """Write SUMMARY to its target (atomically, before its results line): the ok outcome."""
+        self.sink.write(ready.target, to_json(summary))
         result = summary.model_dump(mode="json")
         return Outcome(ready.item.rel, "ok", ready.key, result, usage=summary.usage, seconds=_since(started))
 

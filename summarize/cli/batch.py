@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from summarize.cli.app import app, edge
+from summarize.cli.engine import Address, Engine, EngineOpt, Workers, check_engine, run_ray, source
 from summarize.cli.options import Verbose, with_settings
 from summarize.config import Settings
 
@@ -36,14 +37,18 @@ class Reask(str, Enum):
 
 _R = "Run"
 Directory = Annotated[
-    Path,
+    str,
     typer.Argument(
-        help="Folder of articles (searched recursively).", metavar="DIR", file_okay=False, exists=True
+        help="Folder of articles (searched recursively); with --engine ray also s3://, gs://, ...",
+        metavar="DIR",
+        callback=source,
     ),
 ]
 Output = Annotated[
-    Path | None,
-    typer.Option("-o", "--output", help="OUTDIR for results [default: DIR/../<DIR name>.summaries]."),
+    str | None,
+    typer.Option(
+        "-o", "--output", help="OUTDIR for results (or a URI) [default: DIR/../<DIR name>.summaries]."
+    ),
 ]
 Glob = Annotated[
     list[str] | None,
@@ -57,7 +62,14 @@ FromFile = Annotated[
     typer.Option("--from-file", help="Read article paths (relative to DIR) from this file, - for stdin."),
 ]
 Concurrency = Annotated[
-    int, typer.Option("--concurrency", "-j", min=1, help="Requests in flight at a time.", rich_help_panel=_R)
+    int,
+    typer.Option(
+        "--concurrency",
+        "-j",
+        min=1,
+        help="Requests in flight (with Ray: across the cluster).",
+        rich_help_panel=_R,
+    ),
 ]
 Force = Annotated[
     bool, typer.Option("--force", help="Redo every article, cached or not.", rich_help_panel=_R)
@@ -163,6 +175,9 @@ def batch_cmd(
     reask: ReaskOption = Reask.batch,
     max_enqueued_tokens: MaxEnqueued = None,
     batch_discount: Discount = 0.5,
+    engine: EngineOpt = Engine.threads,
+    address: Address = None,
+    workers: Workers = None,
     verbose: Verbose = False,
     *,
     settings: Callable[[], Settings],
@@ -178,6 +193,9 @@ def batch_cmd(
     exits 0 while the job is unfinished. --via jsonl writes OUTDIR/requests/*.jsonl for
     vLLM's run_batch; --collect takes its outputs in. See docs/BATCH.md.
 
+    --engine ray runs the same batch on Ray Data, on a local Ray or the cluster at
+    --address, from and to folders or object storage (s3://, gs://, ...). See docs/SCALE.md.
+
     \b
     Examples:
       summarize batch articles/ -o digests/ --base-url http://localhost:8000/v1 --model qwen -j 16
@@ -186,13 +204,16 @@ def batch_cmd(
       summarize batch articles/ -o digests/ --model gpt-4o-mini --via batch-api --wait
       summarize batch articles/ -o digests/ --model qwen --via jsonl
       summarize batch articles/ -o digests/ --model qwen --collect digests/vllm-out/*.out.jsonl
+      summarize batch s3://news/2024/ -o s3://news/digests/ --engine ray --address 10.0.0.5:6379 -j 64
     """
     job = _job_options(via, files, collect, cancel, wait, reask, max_enqueued_tokens, poll)
+    on_ray = check_engine(engine, directory, output, workers, dry_run=dry_run, provider=job is not None)
     with edge(verbose):
         from summarize.batch import BatchConfig
 
         config = BatchConfig(
-            root=directory, outdir=output, patterns=tuple(glob or ()), excludes=tuple(exclude or ()),
+            root=Path(directory), outdir=None if output is None else Path(output),
+            patterns=tuple(glob or ()), excludes=tuple(exclude or ()),
             from_file=from_file, concurrency=concurrency, force=force, csv=fmt is BatchFormat.csv,
             max_tokens_total=max_tokens_total, price_in=price_in, price_out=price_out,
             price_factor=batch_discount if job and job.via == "batch-api" else 1.0,
@@ -200,7 +221,12 @@ def batch_cmd(
         if dry_run:
             _dry_run(config, settings())
             return
-        if job is not None:
+        if on_ray:
+            from summarize.batch.ray_engine import RayOptions
+
+            options = RayOptions(directory, output, address, workers, log_to_driver=verbose)
+            code = run_ray(config, settings(), options, quiet=quiet, verbose=verbose)
+        elif job is not None:
             code = _run_provider(config, settings(), job, quiet=quiet, verbose=verbose)
         else:
             code = _run_threads(config, settings(), quiet=quiet, verbose=verbose)

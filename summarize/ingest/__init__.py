@@ -8,13 +8,17 @@ Pipeline: read (size limit) -> gunzip -> decode -> newlines -> HTML | Markdown |
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import re
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from summarize.config import DEFAULTS
 from summarize.errors import InputError
@@ -48,44 +52,65 @@ class Document:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
-def read_source(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read the raw bytes of PATH ('-' for stdin), refusing what is not a readable file."""
+def read_source(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, label: str | None = None) -> bytes:
+    """Read the raw bytes of PATH ('-' for stdin), refusing what is not a readable file.
+
+    Errors name the file LABEL (default PATH): a batch may read a file by another name
+    than the one its results carry.
+    """
+    name = label or path
     if path == "-":
-        data = sys.stdin.buffer.read(max_bytes + 1)
-    else:
-        p = Path(path)
-        if not p.exists():
-            if p.is_symlink():
-                raise _link_error(path)
-            raise InputError(f"{path}: no such file. Check the path")
-        if p.is_dir():
-            raise InputError(f"{path} is a directory. Use `summarize batch {path}` for folders")
-        try:
-            size = p.stat().st_size
-            if size > max_bytes:
-                raise InputError(
-                    f"{path} is {size:,} bytes, over the {max_bytes:,}-byte limit. "
-                    "Split the file or raise --max-bytes"
-                )
-            with p.open("rb") as fh:
-                data = fh.read(max_bytes + 1)
-        except PermissionError:
-            raise InputError(f"{path}: permission denied. Make the file readable") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror}). Check the file") from None
+        return read_capped(lambda: contextlib.nullcontext(sys.stdin.buffer), name, max_bytes)
+    p = Path(path)
+    if not p.exists():
+        if p.is_symlink():
+            raise _link_error(path, name)
+        raise InputError(f"{name}: no such file. Check the path")
+    if p.is_dir():
+        raise InputError(f"{name} is a directory. Use `summarize batch {name}` for folders")
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise unreadable(name, exc) from None
+    if size > max_bytes:
+        limit = f"over the {max_bytes:,}-byte limit. Split the file or raise --max-bytes"
+        raise InputError(f"{name} is {size:,} bytes, {limit}")
+    return read_capped(lambda: p.open("rb"), name, max_bytes)
+
+
+def read_capped(
+    opener: Callable[[], AbstractContextManager[Any]], name: str, max_bytes: int, *, denied: str = ""
+) -> bytes:
+    """At most MAX_BYTES from the binary stream OPENER opens (a file, stdin, an object in a
+    bucket), refused as an InputError naming NAME when it cannot be read or holds more.
+    DENIED says what to do about a refused permission."""
+    try:
+        with opener() as stream:
+            data = bytes(stream.read(max_bytes + 1))
+    except OSError as exc:
+        raise unreadable(name, exc, denied) from None
     if len(data) > max_bytes:
-        raise InputError(f"{path} is over the {max_bytes:,}-byte limit. Split it or raise --max-bytes")
+        raise InputError(f"{name} is over the {max_bytes:,}-byte limit. Split it or raise --max-bytes")
     return data
 
 
-def _link_error(path: str) -> InputError:
+def unreadable(name: str, exc: OSError, denied: str = "") -> InputError:
+    """The InputError for a file NAME that could not be read."""
+    if isinstance(exc, FileNotFoundError):
+        return InputError(f"{name}: no such file. Check the path")
+    if isinstance(exc, PermissionError):
+        return InputError(f"{name}: permission denied. {denied or 'Make the file readable'}")
+    return InputError(f"{name}: cannot read ({exc.strerror or exc}). Check the file")
+
+
+def _link_error(path: str, name: str) -> InputError:
     """A symbolic link that leads nowhere: broken, or a loop of links."""
     try:
         os.stat(path)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return InputError(f"{path} is a loop of symbolic links. Fix or remove the link")
-    return InputError(f"{path} is a broken symbolic link to {os.readlink(path)}. Fix or remove the link")
+            return InputError(f"{name} is a loop of symbolic links. Fix or remove the link")
+    return InputError(f"{name} is a broken symbolic link to {os.readlink(path)}. Fix or remove the link")
 
 
 def decode_source(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
@@ -116,9 +141,13 @@ def parse_document(
     return _from_text(text, path)
 
 
-def load_document(path: str, *, raw: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
-    """Read and clean one article file ('-' for stdin)."""
-    return parse_document(read_source(path, max_bytes=max_bytes), path, raw=raw, max_bytes=max_bytes)
+def load_document(
+    path: str, *, raw: bool = False, max_bytes: int = DEFAULT_MAX_BYTES, label: str | None = None
+) -> Document:
+    """Read and clean one article file ('-' for stdin); LABEL (default PATH) is its name in the
+    Document and in errors."""
+    data = read_source(path, max_bytes=max_bytes, label=label)
+    return parse_document(data, label or path, raw=raw, max_bytes=max_bytes)
 
 
 def _logical_name(path: str) -> str:

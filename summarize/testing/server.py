@@ -81,7 +81,8 @@ class FakeOpenAIServer:
     """A real HTTP server on 127.0.0.1 speaking POST /v1/chat/completions.
 
     Scripted replies are served first, in order; then RESPONDER (a function of the
-    request body) answers. Every request body is recorded in `requests`.
+    request body) answers. Every request body is recorded in `requests`; `peak_in_flight`
+    is the most requests it was answering at once (what a rate limit bounds).
     """
 
     def __init__(self, responder: Responder | None = None, latency: float = 0.0) -> None:
@@ -90,6 +91,8 @@ class FakeOpenAIServer:
         self.latency = latency
         self.requests: list[dict[str, Any]] = []
         self.headers_seen: list[dict[str, str]] = []
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -142,10 +145,16 @@ class FakeOpenAIServer:
                 pass
 
             def do_POST(self) -> None:
+                with server._lock:
+                    server.in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
                 try:
                     self._answer()
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True  # the client gave up (a timeout test): not an error
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
 
             def _answer(self) -> None:
                 length = int(self.headers.get("content-length") or 0)

@@ -1,0 +1,354 @@
+"""The Ray engine's driver: list SRC, run the articles on a pool of actors, journal outcomes.
+
+One run: list SRC with the thread engine's rules (a folder is walked by the same walk) ->
+a Ray Dataset of (rel, path, label) rows in blocks of one actor's share of --concurrency
+-> `map_batches(Articles)` on `--workers` actors, each with one pipeline, the cluster's
+gate as limiter, and threads that run the thread engine's `Worker` -> outcome rows stream
+back to this process, the only writer of the journal (results.jsonl for a folder DEST,
+JSONL shards for object storage), which also counts, reports progress and stops the run.
+
+A retried batch (its actor died) may deliver an article's outcome twice: the driver keeps
+the first and drops the other, so an article has one line per run. Its per-article JSON
+may be written twice, atomically, by the same Worker code: one file either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from summarize.backends import Backend
+from summarize.batch.config import BatchConfig, Reporter, Stats
+from summarize.batch.discover import DEFAULT_PATTERNS, Rules, from_list
+from summarize.batch.ray_engine.actors import Articles, Job, job_config, outcome_of
+from summarize.batch.ray_engine.gate import GateFlags, start_gate
+from summarize.batch.ray_engine.llm import InJob, ProcessorModel
+from summarize.batch.ray_engine.places import (
+    Article,
+    Place,
+    default_dest,
+    from_found,
+    is_uri,
+    listing,
+    open_place,
+)
+from summarize.batch.ray_engine.shards import ShardLog
+from summarize.batch.run import Signals, record_outcome, run_json
+from summarize.batch.store import RUN, ResultLog, tidy
+from summarize.config import Settings
+from summarize.errors import UserError
+from summarize.pipeline import Summarizer
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+EXTRA = "pip install 'summarize[ray]'"
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """Where a Ray run reads and writes, and on which cluster."""
+
+    src: str
+    """A folder or an object-store URI."""
+    dest: str | None = None
+    """A folder or an object-store URI; default `<SRC>.summaries` beside SRC."""
+    address: str | None = None
+    """A running cluster to join; None starts a local Ray on this machine."""
+    workers: int | None = None
+    """Actors, each with one pipeline; default one per CPU of the cluster."""
+    log_to_driver: bool = False
+    """Show the workers' own log lines (--verbose)."""
+
+    @property
+    def dest_uri(self) -> str:
+        """DEST as given, or its default."""
+        return self.dest or default_dest(self.src)
+
+
+def require_ray() -> Any:
+    """The ray module, or the one-line error that names the extra to install."""
+    try:
+        import ray
+        import ray.data  # ray without its data extra lacks pyarrow: fail here, not in a worker
+    except ImportError as exc:
+        raise UserError(f"--engine ray needs Ray ({exc}). Install it with {EXTRA}") from None
+    return ray
+
+
+def run_on_ray(
+    config: BatchConfig,
+    settings: Settings,
+    options: RayOptions,
+    reporter: Reporter | None = None,
+    *,
+    stop: threading.Event | None = None,
+    backend: Backend | None = None,
+    in_job: InJob | None = None,
+) -> Stats:
+    """Summarize every article of SRC into DEST on Ray; resumable; the run's totals (also in
+    run.json). BACKEND replaces the one SETTINGS select (tests, benchmarks; it must pickle).
+    IN_JOB runs the model inside the job (`ray.data.llm`) instead of calling an endpoint."""
+    if config.concurrency < 1:
+        raise UserError("--concurrency must be 1 or more. Pass e.g. --concurrency 8")
+    require_ray()
+    if in_job is not None and backend is None:
+        backend = ProcessorModel(in_job.model, settings.context_tokens)
+    if config.csv and is_uri(options.dest_uri):
+        raise UserError("--format csv writes tables beside results.jsonl. Give a folder for -o")
+    summarizer = Summarizer.from_settings(settings, backend=backend)
+    src, dest = open_place(options.src), open_place(options.dest_uri)
+    items = list(_articles(config, src, dest))
+    if reporter is not None:
+        reporter.set_total(len(items))
+    journal = ResultLog(Path(dest.root)) if dest.local else ShardLog(dest)
+    index = journal.open()
+    if index.repaired_bytes:
+        log.warning("results.jsonl: removed a torn last line (%d bytes) from a crash", index.repaired_bytes)
+    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    run = _RayRun(config, settings, options, src, dest, journal, reporter, backend, in_job)
+    try:
+        with ray_session(options):
+            extra = run.execute(items, index.done, stop or threading.Event())
+        if isinstance(journal, ResultLog):
+            tidy(journal, csv_tables=config.csv)
+        elif journal.needs_compaction:
+            journal.compact()
+    finally:
+        journal.close()
+    stats = run.stats
+    stats.seconds = round(time.monotonic() - run.started, 3)
+    # A folder's absolute path, as the thread engine writes it: `report` re-reads the articles.
+    where = str(Path(src.root).resolve()) if src.local else src.uri
+    text = run_json(config, stats, summarizer, stamp, dir=where, outdir=dest.uri, engine="ray", **extra)
+    dest.write_text(RUN, text)
+    return stats
+
+
+def _articles(config: BatchConfig, src: Place, dest: Place) -> Iterator[Article]:
+    if config.from_file is not None:
+        if not src.local:
+            raise UserError("--from-file lists files of a folder. Give a folder as SRC, or a --glob")
+        return from_found(from_list(src.folder, config.from_file))
+    if src.local and not os.path.isdir(src.root):
+        raise UserError(f"{src.uri} is not a folder. Pass the folder that holds the articles")
+    prune = (Path(dest.root),) if dest.local else ()
+    return listing(src, dest, Rules(config.patterns or DEFAULT_PATTERNS, config.excludes, prune))
+
+
+@contextmanager
+def ray_session(options: RayOptions) -> Iterator[None]:
+    """Ray for one run: the caller's when already connected; else the cluster at --address,
+    or a new local one (no dashboard, no usage report), shut down afterwards."""
+    import ray
+
+    _quiet_ray_data(options.log_to_driver)
+    if ray.is_initialized():
+        yield
+        return
+    level = logging.WARNING if options.log_to_driver else logging.ERROR
+    try:
+        quiet: dict[str, Any] = {"log_to_driver": options.log_to_driver, "logging_level": level}
+        if options.address:
+            ray.init(address=options.address, **quiet)
+        else:
+            # A Ray we start reports no usage statistics unless the environment asks for it.
+            os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+            ray.init(address="local", include_dashboard=False, **quiet)
+    except (ConnectionError, ValueError, RuntimeError) as exc:
+        where = f"the Ray cluster at {options.address}" if options.address else "a local Ray"
+        raise UserError(f"cannot start or join {where} ({exc}). Check --address or RAY_ADDRESS") from None
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def _quiet_ray_data(verbose: bool) -> None:
+    """Ray Data tells the console about every dataset it runs; the driver shows its own
+    progress. Its log file in the Ray session folder keeps everything."""
+    if verbose:
+        return
+    for handler in logging.getLogger("ray.data").handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setLevel(logging.ERROR)
+
+
+@dataclass
+class _RayRun:
+    """One run on the cluster: the dataset, the gate, and the driver's loop over outcomes."""
+
+    config: BatchConfig
+    settings: Settings
+    options: RayOptions
+    src: Place
+    dest: Place
+    journal: ResultLog | ShardLog
+    reporter: Reporter | None
+    backend: Backend | None
+    in_job: InJob | None
+    stats: Stats = field(default_factory=Stats)
+    started: float = field(default_factory=time.monotonic)
+
+    def execute(self, items: list[Article], done: dict[str, str], stop: threading.Event) -> dict[str, Any]:
+        """Run ITEMS on the cluster; what run.json says about it."""
+        import ray
+
+        workers, threads = self._shape(len(items))
+        gate = start_gate(self.config.concurrency, self.settings.timeout, workers * threads)
+        flags = GateFlags(gate)
+        config, done_ref = job_config(self.config), ray.put(done)
+        job = Job(config, self.settings, done_ref, self.src, self.dest, gate, threads, self.backend)
+        try:
+            with Signals(stop) as signals:
+                feed = _Feed(self._outcomes(items, job, workers, threads)) if items else None
+                self._drive(feed, len(items), signals, flags)
+            status = ray.get(gate.status.remote())
+        finally:
+            ray.kill(gate)
+        self.stats.rate_limited, self.stats.limit_decreases = status["rate_limited"], status["decreases"]
+        address = str(ray.get_runtime_context().gcs_address)
+        return {"workers": workers, "threads_per_worker": threads, "ray_address": address}
+
+    def _outcomes(self, items: list[Article], job: Job, workers: int, threads: int) -> Iterator[list[Row]]:
+        """Outcome rows as the cluster makes them: live actors, or rounds of the in-job model."""
+        rows: list[Row] = [
+            {"rel": a.rel, "path": a.path, "label": a.label, "problem": a.problem} for a in items
+        ]
+        if self.in_job is not None:
+            return self.in_job.batches(rows, job, workers)
+        return _live(rows, job, workers, threads)
+
+    def _shape(self, articles: int) -> tuple[int, int]:
+        """(actors, threads per actor): one actor per CPU unless told, never more than needed;
+        each with its share of --concurrency (one thread: an embedded model answers one at a time)."""
+        import ray
+
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        workers = max(1, self.options.workers or cpus)
+        threads = 1 if self.settings.uses_local else math.ceil(self.config.concurrency / workers)
+        return max(1, min(workers, math.ceil(articles / threads))), threads
+
+    def _drive(self, feed: _Feed | None, total: int, signals: Signals, flags: GateFlags) -> None:
+        """Journal outcomes as they come, once per article; stop on a signal after the grace time."""
+        stats, seen, deadline = self.stats, set[str](), None
+        progress = _Progress(flags, self.reporter)
+        while feed is not None:
+            if signals.stop.is_set() and deadline is None:
+                stats.interrupted = True
+                flags.view("stop").set()  # every worker starts nothing new
+                deadline = time.monotonic() + self.config.grace_seconds
+            if deadline is not None and (time.monotonic() > deadline or signals.count > 1):
+                feed.abandoned.set()  # what is still in flight was not recorded: the next run redoes it
+                break
+            try:
+                rows = feed.rows.get(timeout=0.1)
+            except queue.Empty:
+                progress.tick(stats)
+                continue
+            if rows is None:
+                break
+            if isinstance(rows, BaseException):
+                raise _job_failed(rows)
+            for outcome in (outcome_of(row) for row in rows):
+                if outcome.rel not in seen:  # a retried batch delivers its articles again
+                    seen.add(outcome.rel)
+                    record_outcome(outcome, self.journal, stats, self.config, flags.view("halt"))
+            progress.tick(stats, changed=True)
+        stats.not_started += total - stats.processed - stats.not_started
+        stats.in_flight = 0
+        progress.tick(stats, changed=True)
+
+
+class _Progress:
+    """Redraws on news or twice a second; asks the gate for the requests in flight."""
+
+    def __init__(self, flags: GateFlags, reporter: Reporter | None) -> None:
+        self.flags = flags
+        self.reporter = reporter
+        self._asked = 0.0
+
+    def tick(self, stats: Stats, *, changed: bool = False) -> None:
+        """Redraw if something changed or half a second went by."""
+        now = time.monotonic()
+        if self.reporter is None or (not changed and now - self._asked < 0.5):
+            return
+        if now - self._asked >= 0.5:
+            import ray
+
+            self._asked = now
+            stats.in_flight = int(ray.get(self.flags.gate.status.remote())["in_flight"])
+        self.reporter.update(stats)
+
+
+def _live(rows: list[Row], job: Job, workers: int, threads: int) -> Iterator[list[Row]]:
+    """ROWS in blocks of THREADS articles (one batch each) through WORKERS `Articles` actors."""
+    import ray
+    import ray.data
+
+    ray.data.DataContext.get_current().enable_progress_bars = False  # the driver shows its own
+    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    pool = ray.data.ActorPoolStrategy(
+        size=workers,
+        # A second batch starts while the first waits on its slowest article.
+        max_concurrent_calls_per_actor=2,
+        max_tasks_in_flight_per_actor=3,
+        enable_true_multi_threading=True,
+    )
+    dataset = ray.data.from_items(rows, override_num_blocks=math.ceil(len(rows) / threads)).map_batches(
+        Articles,
+        fn_constructor_kwargs={"job": job},
+        batch_size=None,
+        batch_format="pyarrow",
+        compute=pool,
+        num_cpus=min(1.0, cpus / workers),  # any --workers fits the cluster
+    )
+    batches = iter(dataset.iter_batches(batch_size=None, batch_format="pyarrow"))
+    try:
+        for batch in batches:
+            yield batch.to_pylist()
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()  # stops the job and its actors when the driver stops early
+
+
+class _Feed:
+    """Outcome rows moved from the cluster by a thread of their own, so the driver can watch
+    signals and deadlines while the cluster works."""
+
+    def __init__(self, source: Iterator[list[Row]]) -> None:
+        self.rows: queue.SimpleQueue[list[Row] | BaseException | None] = queue.SimpleQueue()
+        self.abandoned = threading.Event()
+        threading.Thread(target=self._pump, args=(source,), name="ray-feed", daemon=True).start()
+
+    def _pump(self, source: Iterator[list[Row]]) -> None:
+        try:
+            for rows in source:
+                if self.abandoned.is_set():
+                    break
+                self.rows.put(rows)
+        except BaseException as exc:
+            self.rows.put(exc)
+            return
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+        self.rows.put(None)
+
+
+def _job_failed(exc: BaseException) -> UserError:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+    log.info("the Ray job failed", exc_info=exc)
+    return UserError(f"the Ray job failed ({first}). Rerun to resume; --verbose shows Ray's logs")
