@@ -172,7 +172,7 @@ def test_one_rate_limit_for_the_whole_cluster(tmp_path: Path) -> None:
         stats = on_ray(root, out, server, concurrency=3, workers=2)
         served_429 = len(server.requests) - 48
         assert server.peak_in_flight <= 3
-    assert (stats.ok, stats.failed) == (48, 0)
+    assert (stats.ok, stats.failed) == (48, 0), stats.failures
     assert served_429 > 0 and stats.rate_limited == served_429
     assert stats.limit_decreases >= 1
     assert stats.usage.requests == len(server.requests)

@@ -63,10 +63,9 @@ def call_with_retries(
         exc = state.outcome.exception() if state.outcome else None
         log.info("attempt %d failed (%s); retrying", state.attempt_number, exc)
 
-    started = policy.clock()
     retrying = Retrying(
         retry=retry_if_exception(is_transient),
-        stop=stop_after_attempt(policy.max_retries + 1) | _StopAfterBudget(policy, started),
+        stop=stop_after_attempt(policy.max_retries + 1) | _StopAfterBudget(policy),
         wait=policy.wait,
         sleep=policy.sleep,
         before_sleep=before_sleep,
@@ -84,11 +83,16 @@ def call_with_retries(
 
 
 class _StopAfterBudget(stop_base):
-    """Stop once the time budget is spent, by the policy's clock (so tests can fake time)."""
+    """Stop once the time budget is spent retrying, by the policy's clock (so tests can fake
+    time). The clock starts at the first failure: the first attempt's own wait, for a slot
+    of a busy batch's limiter or for a slow answer, is not time spent retrying."""
 
-    def __init__(self, policy: RetryPolicy, started: float) -> None:
+    def __init__(self, policy: RetryPolicy) -> None:
         self.policy = policy
-        self.started = started
+        self.first_failure: float | None = None
 
     def __call__(self, retry_state: RetryCallState) -> bool:
-        return self.policy.clock() - self.started >= self.policy.budget_seconds
+        now = self.policy.clock()
+        if self.first_failure is None:
+            self.first_failure = now
+        return now - self.first_failure >= self.policy.budget_seconds
