@@ -142,7 +142,9 @@ def _clean(actor: DraftActor) -> DraftActor | None:
     return actor.model_copy(update={"name": name, "aliases": [a for a in aliases if a]})
 
 
-class _UnionFind:
+class UnionFind:
+    """Disjoint sets over 0..n-1: which names were found to be one actor."""
+
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
 
@@ -160,7 +162,7 @@ class _UnionFind:
 
 def _group(actors: list[DraftActor]) -> list[_Group]:
     """Merge actors sharing a name or alias, then short forms and acronyms of one actor."""
-    uf = _UnionFind(len(actors))
+    uf = UnionFind(len(actors))
     first_with_key: dict[str, int] = {}
     for i, actor in enumerate(actors):
         for name in [actor.name, *actor.aliases]:

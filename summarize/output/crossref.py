@@ -26,6 +26,7 @@ from functools import lru_cache
 # name, a title and a short form are.
 from summarize.resolve import (
     TYPE_SPECIFICITY,
+    UnionFind,
     initials,
     is_acronym,
     is_proper,
@@ -144,26 +145,10 @@ def surname(name: str) -> str | None:
     return rest[0]
 
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> None:
-        a, b = self.find(i), self.find(j)
-        if a != b:
-            self.parent[max(a, b)] = min(a, b)
-
-
 def resolve(summaries: Sequence[ArticleSummary], paths: Sequence[str]) -> Resolution:
     """One CorpusActor per real-world actor of SUMMARIES (PATHS name the articles, for keys)."""
     entries = entries_of(summaries)
-    uf = _UnionFind(len(entries))
+    uf = UnionFind(len(entries))
     _merge_distinctive(entries, uf)
     _merge_surnames(entries, uf)
     _merge_acronyms(entries, uf)
@@ -180,7 +165,7 @@ def resolve(summaries: Sequence[ArticleSummary], paths: Sequence[str]) -> Resolu
     return Resolution([actors[a] for a in order], local)
 
 
-def _merge_distinctive(entries: Sequence[Entry], uf: _UnionFind) -> None:
+def _merge_distinctive(entries: Sequence[Entry], uf: UnionFind) -> None:
     first: dict[str, int] = {}
     for i, entry in enumerate(entries):
         for name in entry.names:
@@ -200,7 +185,7 @@ def _full_names(entries: Sequence[Entry], members: Sequence[int]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _merge_surnames(entries: Sequence[Entry], uf: _UnionFind) -> None:
+def _merge_surnames(entries: Sequence[Entry], uf: UnionFind) -> None:
     """Rule 2: a surname or title form joins the only full-name person of that surname."""
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(entries)):
@@ -243,7 +228,7 @@ def _owner(
     return None
 
 
-def _merge_acronyms(entries: Sequence[Entry], uf: _UnionFind) -> None:
+def _merge_acronyms(entries: Sequence[Entry], uf: UnionFind) -> None:
     """Rule 3: an acronym joins the only organisation, country or group with those initials."""
     by_initials: dict[str, set[int]] = defaultdict(set)
     for i, entry in enumerate(entries):

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from summarize.testing.batch_wire import (
-    LoopbackServer,
     check_create,
     error_reply,
     make_handler,
@@ -36,7 +35,7 @@ from summarize.testing.batch_wire import (
     parse_multipart,
     route_of,
 )
-from summarize.testing.server import Reply, chat_completion
+from summarize.testing.server import Loopback, Reply, chat_completion
 
 Responder = Callable[[dict[str, Any]], "Reply | dict[str, Any]"]
 LineErrors = Callable[[str, dict[str, Any]], "Reply | None"]
@@ -76,7 +75,7 @@ def _default_responder(body: dict[str, Any]) -> dict[str, Any]:
     return chat_completion("{}", model=str(body.get("model") or "fake-model"))
 
 
-class FakeBatchAPI:
+class FakeBatchAPI(Loopback):
     """A real HTTP server on 127.0.0.1 with /v1/files and /v1/batches."""
 
     def __init__(
@@ -106,19 +105,9 @@ class FakeBatchAPI:
         self._faults: list[_Fault] = []
         self._ids: Counter[str] = Counter()
         self._lock = threading.RLock()
-        self._server = LoopbackServer(("127.0.0.1", 0), make_handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        super().__init__(make_handler(self))
 
     # --- test-facing API ----------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        """The /v1 URL to give the openai client."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
 
     def fail(self, pattern: str, *replies: Reply, after: bool = False) -> None:
         """Answer the next calls matching PATTERN ("POST /v1/batches", "GET /v1/batches/*") with REPLIES.
@@ -141,18 +130,6 @@ class FakeBatchAPI:
         for batch in self.batches.values():
             counts[str((batch.get("metadata") or {}).get("shard"))] += 1
         return dict(counts)
-
-    def __enter__(self) -> FakeBatchAPI:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
 
     # --- the API ------------------------------------------------------------------------
 

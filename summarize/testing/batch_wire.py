@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,12 +20,6 @@ class Handles(Protocol):
     def handle(self, method: str, path: str, query: dict[str, str], body: bytes, ctype: str) -> Reply:
         """Answer one request."""
         ...
-
-
-class LoopbackServer(ThreadingHTTPServer):
-    """A threading HTTP server on loopback that lets many clients connect at once."""
-
-    request_queue_size = 128  # the default backlog of 5 refuses clients that connect at once
 
 
 def not_run_line(custom_id: str, status: str, line_id: str) -> dict[str, Any]:

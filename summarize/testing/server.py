@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 from summarize.text import sentences
 
@@ -77,7 +77,39 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
-class FakeOpenAIServer:
+_L = TypeVar("_L", bound="Loopback")
+
+
+class Loopback:
+    """An HTTP server on 127.0.0.1, served from a thread while a `with` block runs."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = _Server(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The /v1 URL to give the openai client."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+    def __enter__(self: _L) -> _L:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class FakeOpenAIServer(Loopback):
     """A real HTTP server on 127.0.0.1 speaking POST /v1/chat/completions.
 
     Scripted replies are served first, in order; then RESPONDER (a function of the
@@ -94,34 +126,12 @@ class FakeOpenAIServer:
         self.in_flight = 0
         self.peak_in_flight = 0
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def base_url(self) -> str:
-        """The /v1 URL to give the openai client."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        super().__init__(self._handler())
 
     def enqueue(self, *replies: Reply) -> None:
         """Script the next answers."""
         with self._lock:
             self.script.extend(replies)
-
-    def __enter__(self) -> FakeOpenAIServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
 
     def _next(self, body: dict[str, Any]) -> Reply:
         with self._lock:
