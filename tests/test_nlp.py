@@ -212,6 +212,28 @@ def test_party_noun_is_a_group_and_caps_heading_is_not_an_actor() -> None:
     assert "FAIR DEAL" not in _names(a)
 
 
+def test_an_unnamed_group_that_speaks_is_a_group_actor() -> None:
+    a = nlp.analyze(
+        "Local farmers said the plan would fail. Some advocates for stem cell research "
+        "said the ban went too far. Police announced the suspect's name on Monday. "
+        "An official said the talks had failed."
+    )
+    speakers = [x.speaker for x in a.attributions]
+    assert speakers[:3] == ["Local farmers", "advocates for stem cell research", "Police"]
+    assert all(_type(a, name) == "group" for name in speakers[:3] if name)
+    assert speakers[3] is None  # one unnamed official is not a group
+    farmers = a.actor("Local farmers")
+    assert farmers is not None and farmers.mentions[0].of(a.text) == "Local farmers"
+    named = nlp.analyze("Officials of the White House said the plan would pass.")
+    assert named.attributions[0].speaker == "White House"  # a named organisation speaks for them
+
+
+def test_a_newsroom_label_before_a_colon_is_no_speaker() -> None:
+    a = nlp.analyze("The Latest: Bernie Sanders says he will stay in the race.")
+    assert a.attributions[0].speaker == "Bernie Sanders"
+    assert "The Latest" not in _names(a)
+
+
 def test_according_to_and_hedge() -> None:
     a = nlp.analyze("According to Reuters, the talks collapsed on Sunday. Officials reportedly fled.")
     according = a.attributions[0]

@@ -88,6 +88,16 @@ def test_a_topic_that_only_copies_the_statement_or_names_the_actor_is_replaced()
     assert rejected and all(s.topic == "The idea" for s in rejected)
 
 
+def test_a_topic_with_no_word_of_the_text_is_replaced() -> None:
+    """The 0.5B model has answered with words of its own instructions; a topic must come from
+    the statement or the sentence before it, and not be only names of the article's actors."""
+    for topic in ("a short noun phrase of at most", "Kazakhstan and Vladimir Putin"):
+        result, _ = run(SEED, label_positions=False, topic=topic)
+        assert result.stances and all(s.topic != topic for s in result.stances)
+    kept, _ = run(SEED, label_positions=False, topic="Western sanctions")  # "sanctions" is in the text
+    assert any(s.topic == "Western sanctions" for s in kept.stances)
+
+
 def test_neutral_statements_stay_claims() -> None:
     result, _ = run(ARTICLE, label_positions=True, position="neutral")
     assert result.claims

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,7 @@ SUMMARY_SENTENCES = 3
 POSITIONS: tuple[Position, ...] = ("neutral", "support", "oppose", "mixed")
 _TOPIC_TRIM = " \t\"'.,;:!?()[]" + "".join(DOUBLE_QUOTES)
 # Topics that name nothing: what a small model writes when it has no idea.
+_STEM = 5  # letters that make two words one for grounding a topic ("sanction" ~ "sanctions")
 _EMPTY_TOPICS = frozenset({"issue", "the issue", "topic", "politics", "news", "statement", "neutral", "none"})
 
 
@@ -97,8 +99,9 @@ class Passes:
         statements.sort(key=lambda s: s.position is None)
         if statements:
             replies = yield [self._request(doc, s) for s in statements]
+            names = [n for a in analysis.actors for n in (a.name, *a.aliases)]
             for statement, reply in zip(statements, replies, strict=True):
-                _read_label(statement, _json(reply))
+                _read_label(statement, _json(reply), names)
         spans = nlp.extractive_summary(doc.text, analysis, SUMMARY_SENTENCES, title=doc.title)
         summary = " ".join(s.of(doc.text) for s in spans)
         return _part(doc.text, analysis, statements, summary)
@@ -195,11 +198,11 @@ def main_attributions(analysis: Analysis) -> list[Attribution]:
     return out
 
 
-def _read_label(statement: Statement, label: dict[str, Any]) -> None:
+def _read_label(statement: Statement, label: dict[str, Any], names: Sequence[str]) -> None:
     if statement.position is None:
         statement.position = next((p for p in POSITIONS if p == label.get("position")), "neutral")
     topic = _short(str(label.get("topic") or ""))
-    statement.topic = topic if _usable(topic, statement) else statement.fallback_topic
+    statement.topic = topic if _usable(topic, statement, names) else statement.fallback_topic
 
 
 def _short(text: str) -> str:
@@ -209,15 +212,21 @@ def _short(text: str) -> str:
     return " ".join(first.split()[:TOPIC_WORDS]).strip(_TOPIC_TRIM)
 
 
-def _usable(topic: str, statement: Statement) -> bool:
-    """A topic that names an issue: not empty, not only its actors, not the sentence's start."""
+def _usable(topic: str, statement: Statement, names: Sequence[str] = ()) -> bool:
+    """A topic that names an issue: not empty, not only actors' names (NAMES: the article's),
+    not the sentence's start,
+    and drawn from the text (a content word of the statement or the sentence before it: a small
+    model may otherwise copy its instructions, "short noun phrase of at most")."""
     folded = topic.casefold()
     if not folded or folded in _EMPTY_TOPICS:
         return False
-    names = {w for a in statement.actors for w in a.casefold().split()} | {"and", "&", ","}
-    if set(re.findall(r"[\w&]+", folded)) <= names:
+    known = {w for a in (*statement.actors, *names) for w in re.findall(r"[\w&]+", a.casefold())}
+    if set(re.findall(r"[\w&]+", folded)) <= known | {"and", "&", "s"}:
         return False
     words = re.findall(r"\w+", folded)
+    stems = {w[:_STEM] for w in re.findall(r"\w+", f"{statement.text} {statement.context}".casefold())}
+    if not any(w[:_STEM] in stems for w in words if len(w) > 3):
+        return False
     opening = re.findall(r"\w+", statement.text.casefold())[: len(words)]
     return len(words) < 3 or words != opening
 

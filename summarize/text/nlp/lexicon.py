@@ -81,6 +81,20 @@ ROLE_NOUNS = words(
     member members deputy treasurer counsel negotiator source sources activist activists
     critic critics supporter supporters opponent opponents"""
 )
+# Nouns (lemmas) of an unnamed group of people that speaks as one: "analysts said", "White
+# House officials say", "police announced". Such a source becomes an actor of type group.
+GROUP_SOURCES = words(
+    """official analyst expert critic advocate activist police voter resident lawmaker
+    legislator protester protestor economist investor trader dealer source aide witness
+    scientist researcher supporter opponent leader member authority prosecutor investigator
+    doctor diplomat observer commentator pundit strategist student parent worker employee
+    executive banker broker farmer teacher mourner rival delegate donor organizer organiser
+    campaigner environmentalist lawyer attorney soldier rebel militant villager citizen
+    group pollster respondent negotiator officer firefighter"""
+)
+# Words before a group's noun that count it rather than name it: "some analysts".
+GROUP_PREPS = words("of for with at from in")
+GROUP_QUANTIFIERS = words("some several many most other others few various numerous certain all both")
 # Head nouns of a definite description that names one person: "the senator", "the tycoon".
 PERSON_DESCRIPTORS = words(
     """senator governor candidate tycoon billionaire businessman businesswoman front-runner
@@ -196,6 +210,29 @@ NON_ACTORS = _lines(
     internet
     web
     god
+    """
+)
+# A newsroom's label before a headline's colon ("The Latest: Sanders declares ...") is not a
+# source: the headline's own verb gives the speaker.
+HEADLINE_LABELS = _lines(
+    """
+    the latest
+    latest
+    breaking
+    breaking news
+    update
+    live
+    live updates
+    exclusive
+    watch
+    video
+    photos
+    analysis
+    opinion
+    editorial
+    correction
+    fact check
+    explainer
     """
 )
 # Prepositions after which a place is where something happened, not who acted.

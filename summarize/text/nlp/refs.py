@@ -86,11 +86,50 @@ class ActorTable:
             hits = [a.name for a in self.actors if a.type == "person" and name_words(a.name)[-1:] == [k]]
         return (hits[0],) if len(set(hits)) == 1 else ()
 
+    def group(self, token: Token) -> tuple[str, ...]:
+        """An unnamed group of people that speaks ("analysts said", "White House officials say",
+        "some advocates for stem cell research note"), added as an actor of type group named by
+        its phrase without determiners or quantifiers; () for any other noun phrase."""
+        lemma = token.lemma_.lower()
+        if token.pos_ != "NOUN" or lemma not in lx.GROUP_SOURCES:
+            return ()
+        if token.tag_ != "NNS" and lemma != "police":
+            return ()  # "an official said" is one unnamed person, not a group
+        span = _group_span(token)
+        name = " ".join(self.doc.text[span.start : span.end].split())
+        known = [a.name for a in self.actors if key(name) in {key(n) for n in (a.name, *a.aliases)}]
+        if known:
+            self.token_actor[token.i] = known[0]
+            return (known[0],)
+        self.actors.append(ActorCandidate(name, "group", (), None, (span,)))
+        self.types[name] = "group"
+        self.token_actor[token.i] = name
+        return (name,)
+
     def remember(self, token: Token, names: tuple[str, ...]) -> None:
         """Record a resolved subject so that later pronouns can point at it."""
         self.resolved[token.i] = names
         self.salient.append(Salient(self.sentence_of(token.i), token.i, names, True))
         self.salient.sort(key=lambda s: s.i)
+
+
+_GROUP_MODIFIERS = ("compound", "amod", "nmod", "npadvmod")
+
+
+def _group_span(token: Token) -> Span:
+    """The words naming a group: its modifiers ("White House", "patient advocacy") and an
+    adjacent short "of"/"for"/"with" phrase ("members of Congress"); counting words left out."""
+    tokens = [token]
+    for child in token.lefts:
+        if child.dep_ in _GROUP_MODIFIERS and child.lower_ not in lx.GROUP_QUANTIFIERS:
+            tokens.extend(t for t in child.subtree if t.lower_ not in lx.GROUP_QUANTIFIERS)
+    for child in token.rights:
+        if child.dep_ == "prep" and child.i == token.i + 1 and child.lower_ in lx.GROUP_PREPS:
+            inner = list(child.subtree)
+            if len(inner) <= 6 and not any(t.dep_ in ("relcl", "acl", "punct") for t in inner):
+                tokens.extend(inner)
+    start = min(t.idx for t in tokens)
+    return Span(start, max(t.idx + len(t.text) for t in tokens))
 
 
 def resolve(table: ActorTable, token: Token) -> tuple[str, ...]:
