@@ -151,7 +151,7 @@ def test_example_speakers(example: Analysis) -> None:
     according = _about(example, "According to the city's transport authority")[0]
     assert according.cue == "According to" and according.hedged and according.speaker is None
     shops = _about(example, "reportedly fear")[0]
-    assert shops.speaker is None and shops.hedged
+    assert shops.speaker == "Local shop owners" and shops.hedged  # an unnamed group speaks
 
 
 # --- hand-written fixtures -----------------------------------------------------------------

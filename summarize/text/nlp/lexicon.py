@@ -90,7 +90,8 @@ GROUP_SOURCES = words(
     doctor diplomat observer commentator pundit strategist student parent worker employee
     executive banker broker farmer teacher mourner rival delegate donor organizer organiser
     campaigner environmentalist lawyer attorney soldier rebel militant villager citizen
-    group pollster respondent negotiator officer firefighter"""
+    group pollster respondent negotiator officer firefighter owner homeowner tenant patient
+    consumer customer commuter passenger nurse pilot driver"""
 )
 # Words before a group's noun that count it rather than name it: "some analysts".
 GROUP_PREPS = words("of for with at from in")
