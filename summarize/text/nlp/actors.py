@@ -53,6 +53,7 @@ _LABEL_TYPES: dict[str, ActorType] = {
 }
 _BRACKET = re.compile(r"\s*\(\s*([^()\n]{1,30}?)\s*\)")
 _PARTY_STATE = re.compile(r"[RDI]\s*-\s*[A-Z][\w.]*\.?")
+_MODEL_DESIGNATION = re.compile(r"[A-Z][a-z]+-(?:[A-Z]\d*|\d+)[A-Z]?")
 _WHERE_PREPS = frozenset(("in", "at", "near", "outside"))
 # Verbs whose object is treated as an actor when it is a state ("met Russia", "backed China").
 _ACTING_OBJECT_VERBS = lx.STANCE_VERBS | lx.words(
@@ -68,6 +69,8 @@ def _type_of(group: Group, doc: Doc) -> ActorType | None:
     labels = group.labels()
     if k in lx.NON_ACTORS or all(key(m.text) in lx.NON_ACTORS for m in group.mentions):
         return None
+    if _MODEL_DESIGNATION.fullmatch(name):
+        return None  # a weapon or product: "Iskander-M", "Patriot-3"
     if k in lx.KNOWN_ORGANISATIONS or k in lx.ORGANISATION_STATES or (org_head(name) and not _titled(group)):
         return "organization"
     if k in lx.COUNTRIES or labels["DATELINE"]:
