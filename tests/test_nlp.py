@@ -15,7 +15,17 @@ from tests.fakes import FIXTURES
 
 SEED = FIXTURES / "seed_article.txt"
 EXAMPLE = Path(__file__).parent.parent / "examples" / "article.txt"
-NOT_ACTORS = ("Soviet", "Union", "Slavic", "Western", "West", "World Cup", "OLDER BROTHER", "COVID", "Iskander-M")
+NOT_ACTORS = (
+    "Soviet",
+    "Union",
+    "Slavic",
+    "Western",
+    "West",
+    "World Cup",
+    "OLDER BROTHER",
+    "COVID",
+    "Iskander-M",
+)
 
 
 def _names(analysis: Analysis) -> set[str]:
