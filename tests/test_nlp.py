@@ -238,6 +238,13 @@ def test_an_unnamed_group_that_speaks_is_a_group_actor() -> None:
     assert named.attributions[0].speaker == "White House"  # a named organisation speaks for them
 
 
+def test_a_phrasal_verb_is_not_a_verb_of_saying() -> None:
+    a = nlp.analyze("Farmers wrote off the costs of new equipment. The union called off the strike.")
+    assert a.attributions == ()
+    said = nlp.analyze("Farmers wrote that the costs were too high.")
+    assert said.attributions[0].speaker == "Farmers"
+
+
 def test_a_newsroom_label_before_a_colon_is_no_speaker() -> None:
     a = nlp.analyze("The Latest: Bernie Sanders says he will stay in the race.")
     assert a.attributions[0].speaker == "Bernie Sanders"

@@ -48,6 +48,9 @@ def is_cue(token: Token, quotes: Sequence[Span]) -> bool:
     preps = {c.lower_ for c in token.children if c.dep_ in ("prep", "prt")}
     if preps & lx.VERB_PREP_CUES.get(lemma, frozenset()):
         return source_token(token) is not None
+    particles = {c.lower_ for c in token.children if c.dep_ == "prt"}
+    if particles & lx.NOT_SAYING_PARTICLES.get(lemma, frozenset()):
+        return False
     if lemma in lx.SEEM_VERBS:
         return "xcomp" in deps and source_token(token) is not None
     if lemma not in lx.CUE_VERBS | lx.STANCE_CUES:

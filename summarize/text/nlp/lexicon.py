@@ -81,6 +81,15 @@ ROLE_NOUNS = words(
     member members deputy treasurer counsel negotiator source sources activist activists
     critic critics supporter supporters opponent opponents"""
 )
+# Particles that make a verb of saying another verb: "write off" costs, "call off" a strike.
+NOT_SAYING_PARTICLES: dict[str, frozenset[str]] = {
+    "write": words("off"),
+    "call": words("off"),
+    "show": words("up off"),
+    "tell": words("apart"),
+    "read": words("up"),
+    "note": words("down"),
+}
 # Nouns (lemmas) of an unnamed group of people that speaks as one: "analysts said", "White
 # House officials say", "police announced". Such a source becomes an actor of type group.
 GROUP_SOURCES = words(
