@@ -55,7 +55,7 @@ SUMMARY_SENTENCES = 3
 POSITIONS: tuple[Position, ...] = ("neutral", "support", "oppose", "mixed")
 _TOPIC_TRIM = " \t\"'.,;:!?()[]" + "".join(DOUBLE_QUOTES)
 # Topics that name nothing: what a small model writes when it has no idea.
-_STEM = 5  # letters that make two words one for grounding a topic ("sanction" ~ "sanctions")
+_STEM = 5  # a topic word is in the text when a text word starts with its first 5 letters
 _EMPTY_TOPICS = frozenset({"issue", "the issue", "topic", "politics", "news", "statement", "neutral", "none"})
 
 
@@ -101,7 +101,7 @@ class Passes:
             replies = yield [self._request(doc, s) for s in statements]
             names = [n for a in analysis.actors for n in (a.name, *a.aliases)]
             for statement, reply in zip(statements, replies, strict=True):
-                _read_label(statement, _json(reply), names)
+                _read_label(statement, _json(reply), names, doc.title or "")
         spans = nlp.extractive_summary(doc.text, analysis, SUMMARY_SENTENCES, title=doc.title)
         summary = " ".join(s.of(doc.text) for s in spans)
         return _part(doc.text, analysis, statements, summary)
@@ -198,11 +198,11 @@ def main_attributions(analysis: Analysis) -> list[Attribution]:
     return out
 
 
-def _read_label(statement: Statement, label: dict[str, Any], names: Sequence[str]) -> None:
+def _read_label(statement: Statement, label: dict[str, Any], names: Sequence[str], title: str) -> None:
     if statement.position is None:
         statement.position = next((p for p in POSITIONS if p == label.get("position")), "neutral")
     topic = _short(str(label.get("topic") or ""))
-    statement.topic = topic if _usable(topic, statement, names) else statement.fallback_topic
+    statement.topic = topic if _usable(topic, statement, names, title) else statement.fallback_topic
 
 
 def _short(text: str) -> str:
@@ -212,11 +212,11 @@ def _short(text: str) -> str:
     return " ".join(first.split()[:TOPIC_WORDS]).strip(_TOPIC_TRIM)
 
 
-def _usable(topic: str, statement: Statement, names: Sequence[str] = ()) -> bool:
+def _usable(topic: str, statement: Statement, names: Sequence[str] = (), title: str = "") -> bool:
     """A topic that names an issue: not empty, not only actors' names (NAMES: the article's),
-    not the sentence's start,
-    and drawn from the text (a content word of the statement or the sentence before it: a small
-    model may otherwise copy its instructions, "short noun phrase of at most")."""
+    not the sentence's start, and drawn from what the model was shown (a content word of the
+    TITLE, the sentence before or the statement; a small model may otherwise copy its
+    instructions, "short noun phrase of at most")."""
     folded = topic.casefold()
     if not folded or folded in _EMPTY_TOPICS:
         return False
@@ -224,7 +224,8 @@ def _usable(topic: str, statement: Statement, names: Sequence[str] = ()) -> bool
     if set(re.findall(r"[\w&]+", folded)) <= known | {"and", "&", "s"}:
         return False
     words = re.findall(r"\w+", folded)
-    stems = {w[:_STEM] for w in re.findall(r"\w+", f"{statement.text} {statement.context}".casefold())}
+    shown = re.findall(r"\w+", f"{title} {statement.context} {statement.text}".casefold())
+    stems = {w[:n] for w in shown for n in (_STEM - 1, _STEM)}  # "tram" ~ "trams"
     if not any(w[:_STEM] in stems for w in words if len(w) > 3):
         return False
     opening = re.findall(r"\w+", statement.text.casefold())[: len(words)]
