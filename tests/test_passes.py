@@ -96,6 +96,8 @@ def test_a_topic_with_no_word_of_the_text_is_replaced() -> None:
         assert result.stances and all(s.topic != topic for s in result.stances)
     kept, _ = run(SEED, label_positions=False, topic="Western sanctions")  # "sanctions" is in the text
     assert any(s.topic == "Western sanctions" for s in kept.stances)
+    oil, _ = run(SEED, label_positions=False, topic="gas")  # a short word: "gas" is in the text
+    assert any(s.topic == "gas" for s in oil.stances)
     # The title counts (the model is shown it), and "tram" is in "trams".
     titled, _ = run(ARTICLE, label_positions=True, topic="tram line approval")
     assert titled.stances and all(s.topic == "tram line approval" for s in titled.stances)

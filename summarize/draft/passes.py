@@ -54,8 +54,9 @@ SUMMARY_SENTENCES = 3
 # A small model leans to the first option of an enum: make that the least committal one.
 POSITIONS: tuple[Position, ...] = ("neutral", "support", "oppose", "mixed")
 _TOPIC_TRIM = " \t\"'.,;:!?()[]" + "".join(DOUBLE_QUOTES)
-# Topics that name nothing: what a small model writes when it has no idea.
 _STEM = 5  # a topic word is in the text when a text word starts with its first 5 letters
+_FUNCTION_WORDS = frozenset({"the", "and", "for", "with", "from", "into", "over", "about", "against"})
+# Topics that name nothing: what a small model writes when it has no idea.
 _EMPTY_TOPICS = frozenset({"issue", "the issue", "topic", "politics", "news", "statement", "neutral", "none"})
 
 
@@ -225,8 +226,9 @@ def _usable(topic: str, statement: Statement, names: Sequence[str] = (), title: 
         return False
     words = re.findall(r"\w+", folded)
     shown = re.findall(r"\w+", f"{title} {statement.context} {statement.text}".casefold())
-    stems = {w[:n] for w in shown for n in (_STEM - 1, _STEM)}  # "tram" ~ "trams"
-    if not any(w[:_STEM] in stems for w in words if len(w) > 3):
+    stems = {w[:n] for w in shown for n in range(3, _STEM + 1)}  # "tram" ~ "trams"
+    content = [w for w in words if len(w) >= 3 and w not in _FUNCTION_WORDS]
+    if not any(w[:_STEM] in stems for w in content):
         return False
     opening = re.findall(r"\w+", statement.text.casefold())[: len(words)]
     return len(words) < 3 or words != opening
