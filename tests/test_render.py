@@ -45,3 +45,12 @@ def test_markdown_digest_reads_like_a_brief() -> None:
     assert "- **Helena Brandt**: support on the tram line" in md
     assert "_1 proposed item(s) dropped as ungrounded._" in md
     assert "2 request(s), 100 prompt + 20 completion tokens" in md
+
+
+def test_a_claim_without_speaker_is_the_reporters_or_an_unnamed_sources() -> None:
+    base = result()
+    own = base.claims[0].model_copy(update={"speaker": None, "kind": "reporter_assertion"})
+    unnamed = base.claims[0].model_copy(update={"speaker": None, "kind": "indirect"})
+    md = to_markdown(base.model_copy(update={"claims": [own, unnamed]}))
+    assert "- **Reporter** _(hedged)_: It is a victory." in md
+    assert "- **Unnamed source** _(hedged)_: It is a victory." in md

@@ -24,7 +24,8 @@ def to_markdown(result: ArticleSummary) -> str:
     if result.claims:
         lines += ["## Claims", ""]
         for c in result.claims:
-            who = c.speaker or "Reporter"
+            # No speaker: the reporter's own voice, or a source the article does not name.
+            who = c.speaker or ("Reporter" if c.kind == "reporter_assertion" else "Unnamed source")
             hedge = " _(hedged)_" if c.hedged else ""
             lines.append(f"- **{who}**{hedge}: {c.text}")
             lines.append(f"  > {c.evidence.quote} [{c.evidence.start}:{c.evidence.end}]")

@@ -32,7 +32,7 @@ const POSITION_SIGN = { support: "+", oppose: "\u2212", mixed: "\u00b1", neutral
 const KIND_LABEL = { direct_quote: "direct quote", indirect: "indirect", reporter_assertion: "reporter" };
 
 function actorName(id) {
-  return id === null || id === undefined ? "Reporter (no speaker)" : ACTORS[id].name;
+  return id === null || id === undefined ? "No named speaker" : ACTORS[id].name;
 }
 
 function articleTitle(a) {
