@@ -213,7 +213,7 @@ def _short(text: str) -> str:
     return " ".join(first.split()[:TOPIC_WORDS]).strip(_TOPIC_TRIM)
 
 
-def _usable(topic: str, statement: Statement, names: Sequence[str] = (), title: str = "") -> bool:
+def _usable(topic: str, statement: Statement, names: Sequence[str], title: str) -> bool:
     """A topic that names an issue: not empty, not only actors' names (NAMES: the article's),
     not the sentence's start, and drawn from what the model was shown (a content word of the
     TITLE, the sentence before or the statement; a small model may otherwise copy its
@@ -221,7 +221,7 @@ def _usable(topic: str, statement: Statement, names: Sequence[str] = (), title: 
     folded = topic.casefold()
     if not folded or folded in _EMPTY_TOPICS:
         return False
-    known = {w for a in (*statement.actors, *names) for w in re.findall(r"[\w&]+", a.casefold())}
+    known = {w for name in names for w in re.findall(r"[\w&]+", name.casefold())}
     if set(re.findall(r"[\w&]+", folded)) <= known | {"and", "&", "s"}:
         return False
     words = re.findall(r"\w+", folded)

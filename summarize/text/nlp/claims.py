@@ -72,7 +72,7 @@ def _verb_attributions(
         if source is None and not passive(cue):
             source = nearby_name(table, cue, sent)
         content = content_span(doc, cue, sent, quotes)
-        speaker = (table.refer(source) or table.group(source)) if source is not None else ()
+        speaker = table.source(source) if source is not None else ()
         cue_tokens = [cue, *(c for c in cue.children if c.dep_ == "prt")]
         cue_span = char_span(cue_tokens) or Span(cue.idx, cue.idx + len(cue.text))
         text = sent.of(text_of(doc))
@@ -108,7 +108,7 @@ def _according(doc: Doc, table: ActorTable, sent: Span) -> list[tuple[Attributio
         cue_span = (
             Span(token.idx, to.idx + len(to.text)) if to is not None else Span(token.idx, token.idx + 9)
         )
-        speaker = table.refer(source) or table.group(source)
+        speaker = table.source(source)
         attribution = Attribution(
             speaker=speaker[0] if speaker else None,
             source_text=phrase(doc, source),

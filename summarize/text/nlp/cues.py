@@ -45,10 +45,10 @@ def is_cue(token: Token, quotes: Sequence[Span]) -> bool:
     if token.pos_ not in ("VERB", "AUX"):
         return False
     deps = {c.dep_ for c in token.children}
-    preps = {c.lower_ for c in token.children if c.dep_ in ("prep", "prt")}
+    particles = {c.lower_ for c in token.children if c.dep_ == "prt"}
+    preps = particles | {c.lower_ for c in token.children if c.dep_ == "prep"}
     if preps & lx.VERB_PREP_CUES.get(lemma, frozenset()):
         return source_token(token) is not None
-    particles = {c.lower_ for c in token.children if c.dep_ == "prt"}
     if particles & lx.NOT_SAYING_PARTICLES.get(lemma, frozenset()):
         return False
     if lemma in lx.SEEM_VERBS:

@@ -86,6 +86,10 @@ class ActorTable:
             hits = [a.name for a in self.actors if a.type == "person" and name_words(a.name)[-1:] == [k]]
         return (hits[0],) if len(set(hits)) == 1 else ()
 
+    def source(self, token: Token) -> tuple[str, ...]:
+        """Who speaks when TOKEN heads a source: the actors it refers to, else an unnamed group."""
+        return self.refer(token) or self.group(token)
+
     def group(self, token: Token) -> tuple[str, ...]:
         """An unnamed group of people that speaks ("analysts said", "White House officials say",
         "some advocates for stem cell research note"), added as an actor of type group named by
@@ -97,10 +101,10 @@ class ActorTable:
             return ()  # "an official said" is one unnamed person, not a group
         span = _group_span(token)
         name = " ".join(self.doc.text[span.start : span.end].split())
-        known = [a.name for a in self.actors if key(name) in {key(n) for n in (a.name, *a.aliases)}]
+        known = self.lookup(name)
         if known:
             self.token_actor[token.i] = known[0]
-            return (known[0],)
+            return known
         self.actors.append(ActorCandidate(name, "group", (), None, (span,)))
         self.types[name] = "group"
         self.token_actor[token.i] = name
