@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from summarize.errors import UserError
+
 
 @contextlib.contextmanager
 def atomic_writer(path: Path | str) -> Iterator[IO[bytes]]:
@@ -32,3 +34,17 @@ def atomic_write_text(path: Path | str, text: str) -> None:
     """Write TEXT (UTF-8) to PATH atomically."""
     with atomic_writer(path) as fh:
         fh.write(text.encode("utf-8"))
+
+
+def write_output_text(path: Path, text: str) -> None:
+    """Write a command's output file atomically; UserError, one line, when PATH cannot take it."""
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise cannot_write(path, exc) from exc
+
+
+def cannot_write(path: Path, exc: Exception) -> UserError:
+    """The error for an output PATH that the system refused (an OSError or a SQLite open error)."""
+    reason = getattr(exc, "strerror", None) or exc
+    return UserError(f"cannot write {path} ({reason}). Check the path and its folder")

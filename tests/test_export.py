@@ -241,6 +241,14 @@ def test_cli_export_and_errors(room: Newsroom, tmp_path: Path) -> None:
     assert len(refused.stderr.strip().splitlines()) == 1
 
 
+def test_cli_export_to_a_path_that_cannot_be_a_file_is_one_error_line(room: Newsroom) -> None:
+    under_a_file = room.outdir / "results.jsonl" / "x.db"
+    result = CliRunner().invoke(app, ["export", str(room.outdir), "--sqlite", str(under_a_file)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot write {under_a_file} (")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
 @pytest.mark.slow  # starts Datasette in its own process
 def test_datasette_opens_the_database_and_links_foreign_keys(db: Path) -> None:
     pytest.importorskip("datasette")

@@ -142,6 +142,16 @@ def test_cli_report(room: Newsroom, tmp_path: Path) -> None:
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: ") and "results.jsonl" in bad.stderr
 
 
+def test_cli_report_to_a_folder_is_one_error_line(room: Newsroom, tmp_path: Path) -> None:
+    folder = tmp_path / "out.html"
+    folder.mkdir()
+    result = CliRunner().invoke(app, ["report", str(room.outdir), "-o", str(folder)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot write {folder} (")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert list(folder.iterdir()) == [] and not list(tmp_path.glob(".out.html.*"))
+
+
 def test_file_format_html_is_the_report_of_one_article(tmp_path: Path) -> None:
     write_articles(tmp_path, {"a.md": ARTICLES["world/putin-sanctions.md"]})
     out = tmp_path / "a.html"

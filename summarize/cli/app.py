@@ -17,7 +17,7 @@ from typing import NoReturn
 
 import typer
 
-from summarize.errors import SummarizeError, UserError
+from summarize.errors import SummarizeError
 
 app = typer.Typer(
     add_completion=False,
@@ -79,11 +79,6 @@ def write_output(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    from summarize.fsio import atomic_write_text
+    from summarize.fsio import write_output_text
 
-    try:
-        atomic_write_text(output, text)
-    except OSError as exc:
-        raise UserError(
-            f"cannot write {output} ({exc.strerror or exc}). Check the path and its folder"
-        ) from None
+    write_output_text(output, text)

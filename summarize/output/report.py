@@ -26,7 +26,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from summarize.fsio import atomic_write_text
+from summarize.fsio import write_output_text
 from summarize.output.corpus import Article, Text, iso_day, missing_note, read_batch
 from summarize.output.crossref import Resolution, resolve
 from summarize.output.topics import Topics, group_topics, topic_of
@@ -83,7 +83,7 @@ def write_report(outdir: Path, output: Path, *, articles_dir: Path | None = None
     pairs = [(a, batch.sources.text_of(a)) for a in batch.articles]
     meta = {"source": str(outdir), "failed": batch.failed, "unreadable": batch.unreadable}
     rendered = render(pairs, meta)
-    atomic_write_text(output, rendered.html)
+    write_output_text(output, rendered.html)
     missing = tuple(a.path for a, t in pairs if t.text is None)
     return ReportStats(
         articles=len(pairs),

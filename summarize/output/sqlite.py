@@ -25,6 +25,7 @@ from typing import Any
 import sqlite_utils
 
 from summarize.errors import UserError
+from summarize.fsio import cannot_write
 from summarize.output.corpus import Article, Batch, Text, iso_day, missing_note, read_batch
 from summarize.output.crossref import Resolution, resolve
 from summarize.output.topics import Topics, group_topics, topic_of
@@ -117,8 +118,11 @@ def export(outdir: Path, db_path: Path, *, articles_dir: Path | None = None) -> 
     batch = read_batch(outdir, articles_dir=articles_dir)
     resolution = resolve([a.summary for a in batch.articles], [a.path for a in batch.articles])
     topics = group_topics(s.topic for a in batch.articles for s in a.summary.stances)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_path)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(db_path)
+    except (OSError, sqlite3.Error) as exc:
+        raise cannot_write(db_path, exc) from exc
     try:
         db = sqlite_utils.Database(conn)
         conn.execute("PRAGMA foreign_keys = ON")  # a no-op once a transaction is open
