@@ -319,6 +319,21 @@ def test_eval_command_prints_the_table_and_writes_the_report(polnear: Path, tmp_
     assert again.table().splitlines()[1:] == result.stdout.strip().splitlines()[1:]
 
 
+def test_eval_command_checks_the_report_path_before_any_model_call(polnear: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "report.json"
+    folder.mkdir()
+    with FakeOpenAIServer(responder=echo_responder) as srv:
+        result = CliRunner().invoke(
+            app,
+            ["eval", "polnear", str(polnear), "-n", "1", "-o", str(folder),
+             "--base-url", srv.base_url, "--model", "m"],
+        )  # fmt: skip
+        assert srv.requests == []
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot write {folder} (")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
 def test_eval_command_refuses_an_unknown_set(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "squad", str(tmp_path)])
     assert result.exit_code == 2

@@ -53,7 +53,7 @@ def eval_cmd(
     """
     with edge(verbose):
         from summarize import evaluate
-        from summarize.fsio import atomic_write_text
+        from summarize.fsio import write_output_text
         from summarize.pipeline import Summarizer
 
         cut = max_chars or None
@@ -61,12 +61,16 @@ def eval_cmd(
         summarizer = Summarizer.from_settings(settings())
         report = evaluate.Report(dataset.value, str(path), summarizer.model, cut, offset)
 
+        def save() -> None:
+            if output is not None:
+                write_output_text(output, report.to_json())
+
         def progress(i: int, result: evaluate.ArticleResult) -> None:
             report.results.append(result)
             status = "ok" if result.ok else f"failed: {result.error}"
             typer.echo(f"[{i + 1}/{len(examples)}] {result.id} {result.seconds:.1f}s {status}", err=True)
-            if output is not None:
-                atomic_write_text(output, report.to_json())
+            save()
 
+        save()  # an -o that cannot take the report fails here, before any model time
         evaluate.run_eval(dataset.value, examples, summarizer, on_article=progress)
         typer.echo(report.table())
