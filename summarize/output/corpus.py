@@ -8,7 +8,6 @@ different text would mark the wrong words, which is worse than marking none.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -22,7 +21,8 @@ from pydantic import ValidationError
 
 from summarize.batch.store import RESULTS, RUN, read_records
 from summarize.errors import SummarizeError, UserError
-from summarize.ingest import DEFAULT_MAX_BYTES, load_document
+from summarize.ingest import DEFAULT_MAX_BYTES, Document, load_document
+from summarize.ingest.decode import normalize_newlines
 from summarize.schemas import ArticleSummary
 
 TextStatus = Literal["ok", "missing", "unreadable", "changed"]
@@ -89,9 +89,9 @@ def _as_is(path: Path, sha256: str, max_bytes: int) -> str | None:
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_newlines(text.removeprefix("\ufeff"))
     for candidate in (text, text.strip()):
-        if hashlib.sha256(candidate.encode("utf-8")).hexdigest() == sha256:
+        if Document(candidate, str(path)).sha256 == sha256:
             return candidate
     return None
 
