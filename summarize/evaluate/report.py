@@ -123,7 +123,7 @@ def metric_rows(dataset: str, results: Sequence[ArticleResult]) -> list[tuple[st
 
 
 def _conll_rows(ok: Sequence[ArticleResult]) -> list[tuple[str, str]]:
-    total = {t: [sum(r.scores[t][0] for r in ok), sum(r.scores[t][1] for r in ok)] for t in ENTITY_TYPES}
+    total = {t: _sum(ok, t) for t in ENTITY_TYPES}
     rows = [(f"actor recall {t}", _ratio(*total[t])) for t in ENTITY_TYPES]
     found, count = sum(v[0] for v in total.values()), sum(v[1] for v in total.values())
     per_article = [_share(r.scores) for r in ok if any(r.scores[t][1] for t in ENTITY_TYPES)]
