@@ -135,7 +135,7 @@ function sidePanel(a, placed, slots, hasText) {
       : el("span", {}, body));
   const legend = [...slots.entries()].map(([actor, n]) => el("li", {},
     el("span", { class: `swatch hl hl-c${n % PALETTE} hl-u${n % LINES}` }, "Aa"), " ", actorButton(actor)));
-  if (placed.some((x) => x.actor === null)) legend.push(el("li", {}, el("span", { class: "swatch hl hl-reporter" }, "Aa"), " No named speaker"));
+  if (placed.some((x) => x.actor === null)) legend.push(el("li", {}, el("span", { class: "swatch hl hl-reporter" }, "Aa"), " ", actorName(null)));
   return el("aside", { class: "doc-side", "aria-label": "Evidence in this article" },
     legend.length ? [el("h3", {}, "Legend"), el("ul", { class: "legend actors-legend" }, legend)] : null,
     el("h3", {}, `Claims (${num(a.claims.length)})`),
