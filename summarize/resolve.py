@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from summarize.schemas import Actor, ActorType, Claim, Draft, DraftActor, Dropped, Stance
 from summarize.text import CONNECTORS, HONORIFICS, PERSON_TITLES, REPORTER, TITLES, is_title, split_title
@@ -33,6 +34,9 @@ def _tokens(name: str) -> list[str]:
     return re.sub(r"[\u2019`]", "'", name).replace(".", " ").split()
 
 
+# The same names recur in every article of a batch, and the cross-article resolver asks
+# about each many times: the two name rules everything else builds on are computed once per name.
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """The comparable form of a name: case, spacing, dots, "the ...", "...'s" ignored."""
     key = " ".join(_tokens(name)).casefold()
@@ -40,6 +44,7 @@ def name_key(name: str) -> str:
     return re.sub(r"'s$", "", key)
 
 
+@lru_cache(maxsize=1 << 16)
 def is_reporter(name: str | None) -> bool:
     """Whether NAME means the article's own voice (null, empty, "reporter", "the author"...)."""
     if name is None:

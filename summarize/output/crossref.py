@@ -30,11 +30,11 @@ from summarize.resolve import (
     initials,
     is_acronym,
     is_proper,
+    is_reporter,
     name_key,
     short_form_of,
     split_title_name,
 )
-from summarize.resolve import is_reporter as _is_reporter
 from summarize.schemas import ActorType, ArticleSummary
 from summarize.text import is_title
 
@@ -103,17 +103,6 @@ _CACHE = 1 << 16
 
 
 @lru_cache(maxsize=_CACHE)
-def _name_key(name: str) -> str:
-    return name_key(name)
-
-
-@lru_cache(maxsize=_CACHE)
-def is_reporter(name: str) -> bool:
-    """Whether NAME means the article's own voice (summarize.resolve.is_reporter, cached)."""
-    return _is_reporter(name)
-
-
-@lru_cache(maxsize=_CACHE)
 def _bare(name: str, type_: ActorType) -> str:
     """A person's name without leading titles, when what is left is a full name."""
     return split_title_name(name)[1] if type_ in ("person", "other") else name
@@ -130,14 +119,14 @@ def distinctive(name: str, type_: ActorType) -> bool:
         return False
     if type_ in ("person", "other"):
         bare = _bare(name, type_)
-        return is_proper(bare) and len(_name_key(bare).split()) >= 2
+        return is_proper(bare) and len(name_key(bare).split()) >= 2
     return is_proper(name, person=False)
 
 
 @lru_cache(maxsize=_CACHE)
 def surname(name: str) -> str | None:
     """The surname key of a surname or title form ("Russian President Putin" -> "putin")."""
-    words = _name_key(name).split()
+    words = name_key(name).split()
     titles = [i for i, w in enumerate(words) if is_title(w)]
     rest = words[titles[-1] + 1 :] if titles else words
     if len(rest) != 1 or not name.split()[-1][:1].isupper():
@@ -170,7 +159,7 @@ def _merge_distinctive(entries: Sequence[Entry], uf: UnionFind) -> None:
     for i, entry in enumerate(entries):
         for name in entry.names:
             if distinctive(name, entry.type):
-                uf.union(i, first.setdefault(_name_key(_bare(name, entry.type)), i))
+                uf.union(i, first.setdefault(name_key(_bare(name, entry.type)), i))
 
 
 def _full_names(entries: Sequence[Entry], members: Sequence[int]) -> list[str]:
@@ -194,7 +183,7 @@ def _merge_surnames(entries: Sequence[Entry], uf: UnionFind) -> None:
     in_article: dict[tuple[int, str], set[int]] = defaultdict(set)
     full = {root: _full_names(entries, members) for root, members in groups.items()}
     for root, names in full.items():
-        surnames = {_name_key(name).split()[-1] for name in names}
+        surnames = {name_key(name).split()[-1] for name in names}
         articles = {entries[i].article for i in groups[root]} if surnames else set()
         for last in surnames:
             corpus[last].add(root)
@@ -235,7 +224,7 @@ def _merge_acronyms(entries: Sequence[Entry], uf: UnionFind) -> None:
         if entry.type == "person":
             continue
         for name in entry.names:
-            if len(_name_key(name).split()) >= 2 and is_proper(name, person=False):
+            if len(name_key(name).split()) >= 2 and is_proper(name, person=False):
                 by_initials[initials(name)].add(uf.find(i))
     for i, entry in enumerate(entries):
         if entry.type == "person" or not is_acronym(entry.name):
@@ -254,16 +243,16 @@ def _to_actor(group: Sequence[Entry], paths: Sequence[str]) -> CorpusActor:
     )
     if names:
         name = max(names, key=lambda n: (names[n], len(n), n))
-        key = "name:" + _name_key(name)
+        key = "name:" + name_key(name)
     else:
         plain = Counter(e.name for e in group)
         name = max(plain, key=lambda n: (plain[n], len(n), n))
-        key = f"{_name_key(name)}@{paths[group[0].article]}"
+        key = f"{name_key(name)}@{paths[group[0].article]}"
     used = Counter(n for e in group for n in e.names)
     aliases: dict[str, str] = {}
     for alias, _ in used.most_common():
-        if _name_key(alias) != _name_key(name):
-            aliases.setdefault(_name_key(alias), alias)
+        if name_key(alias) != name_key(name):
+            aliases.setdefault(name_key(alias), alias)
     roles = Counter(e.role.strip() for e in group if e.role and e.role.strip())
     return CorpusActor(
         key=key,
