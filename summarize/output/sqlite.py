@@ -192,16 +192,14 @@ class _Writer:
         next_id = max((r["id"] for r in known.values()), default=0) + 1
         for n, article in enumerate(self.batch.articles):
             row = known.pop(article.path, None)
+            digest = result_sha256(article)
             if row is None:
-                self._stage(n, article, next_id)
+                self._stage(n, article, next_id, digest)
                 next_id += 1
                 self.stats.added += 1
-            elif (row["sha256"], row["result_sha256"]) != (
-                article.summary.source.sha256,
-                result_sha256(article),
-            ):
+            elif (row["sha256"], row["result_sha256"]) != (article.summary.source.sha256, digest):
                 self._delete_article(row["id"])
-                self._stage(n, article, row["id"])
+                self._stage(n, article, row["id"], digest)
                 self.stats.updated += 1
             else:
                 self.stats.unchanged += 1
@@ -259,12 +257,12 @@ class _Writer:
         stale = [r["id"] for r in self.db.query(f"SELECT id FROM [{table}]") if r["id"] not in keep]
         self.db.conn.executemany(f"DELETE FROM [{table}] WHERE id = ?", [(i,) for i in stale])
 
-    def _stage(self, n: int, article: Article, article_id: int) -> None:
-        """Queue the rows of a new or changed article; `_flush` writes them many at a time."""
+    def _stage(self, n: int, article: Article, article_id: int, digest: str) -> None:
+        """Queue the rows of a new or changed article (DIGEST: its result_sha256); `_flush` writes them."""
         text = self.batch.sources.text_of(article)
         if text.text is None:
             self.stats.without_text.append(article.path)
-        self.staged["articles"].append(_article_row(article, article_id, text))
+        self.staged["articles"].append(_article_row(article, article_id, text, digest))
         for table, rows in _child_rows(n, article, article_id, self).items():
             self.staged[table].extend(rows)
 
@@ -338,14 +336,14 @@ def _stable_ids(db: sqlite_utils.Database, table: str, keys: Sequence[str]) -> d
     return ids
 
 
-def _article_row(article: Article, article_id: int, text: Text) -> dict[str, Any]:
+def _article_row(article: Article, article_id: int, text: Text, digest: str) -> dict[str, Any]:
     s = article.summary
     return {
         "id": article_id, "path": article.path, "sha256": s.source.sha256, "title": s.source.title,
         "author": s.source.author, "site": s.source.site, "date": s.source.date,
         "day": iso_day(s.source.date), "summary": s.summary, "model": s.model, "claims": len(s.claims),
         "stances": len(s.stances), "dropped": len(s.dropped), "text": text.text,
-        "text_status": text.status, "result_sha256": result_sha256(article),
+        "text_status": text.status, "result_sha256": digest,
     }  # fmt: skip
 
 
