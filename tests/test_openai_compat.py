@@ -63,6 +63,14 @@ def test_retry_after_ms_is_honoured(server: FakeOpenAIServer) -> None:
     assert sleeps.waits == [0.25]
 
 
+def test_unreadable_retry_after_falls_back_to_backoff(server: FakeOpenAIServer) -> None:
+    server.enqueue(Reply(429, {"error": {"message": "x"}}, headers={"retry-after": "soon"}), ok(draft_json()))
+    sleeps = Sleeps()
+    result = run(server, sleeps)
+    assert result.usage.requests == 2
+    assert len(sleeps.waits) == 1
+
+
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])
 def test_transient_statuses_are_retried(server: FakeOpenAIServer, status: int) -> None:
     server.enqueue(Reply(status, {"error": {"message": "transient"}}), ok(draft_json()))
