@@ -149,3 +149,10 @@ def test_missing_or_foreign_model_path_is_a_user_error(tmp_path: Path) -> None:
     text.write_text("hello")
     with pytest.raises(UserError, match="not a GGUF"):
         model_files.resolve_model(str(text))
+
+
+def test_bundled_for_names_the_default_a_bundled_model_or_none() -> None:
+    assert model_files.bundled_for(None) is model_files.bundled_for("") is model_files.DEFAULT_MODEL
+    assert model_files.bundled_for("qwen2.5-coder-1.5b") is model_files.QWEN_CODER_15B
+    assert model_files.bundled_for(model_files.QWEN_CODER_15B.name) is model_files.QWEN_CODER_15B
+    assert model_files.bundled_for("mine.gguf") is None

@@ -102,6 +102,11 @@ def bundled(name: str) -> BundledModel | None:
     return BUNDLED.get(name) or next((m for m in BUNDLED.values() if m.name == name), None)
 
 
+def bundled_for(model_path: str | os.PathLike[str] | None) -> BundledModel | None:
+    """The bundled model --model-path names, the default when none is given; None for a file."""
+    return bundled(str(model_path)) if model_path else DEFAULT_MODEL
+
+
 @dataclass(frozen=True)
 class ModelFile:
     """A GGUF file ready to load, and the name to report for it."""
@@ -250,7 +255,7 @@ def resolve_model(
     model_path: str | os.PathLike[str] | None, *, cache_dir_override: str | None = None
 ) -> ModelFile:
     """The model to load: a GGUF file, a bundled model by name, else the bundled default."""
-    model = bundled(str(model_path)) if model_path else DEFAULT_MODEL
+    model = bundled_for(model_path)
     if model is None:
         path = check_gguf(Path(str(model_path)).expanduser())
         return ModelFile(path=path, name=path.stem)
