@@ -30,6 +30,8 @@ KEYED_HOSTS = (
     "openrouter.ai",
 )
 MB = 1024 * 1024
+# llama.cpp needs room for the chat template, the schema's grammar and an answer.
+MIN_CTX = 512
 
 # Environment variable -> Settings field. Read by `resolve` only.
 ENV = {
@@ -115,6 +117,17 @@ def check(s: Settings) -> None:
         raise UserError("--timeout must be positive seconds. Pass e.g. --timeout 120")
     if s.max_tokens < 1:
         raise UserError("--max-tokens must be 1 or more. Pass e.g. --max-tokens 2048")
+    check_local(ctx=s.ctx, threads=s.threads)
+
+
+def check_local(*, ctx: int | None, threads: int | None) -> None:
+    """Refuse a local model's context or thread count that llama.cpp cannot run with."""
+    if ctx is not None and ctx < MIN_CTX:
+        raise UserError(f"--ctx {ctx} is too small. Use at least {MIN_CTX}, or leave it out for the default")
+    if threads is not None and threads < 1:
+        raise UserError(
+            f"--threads {threads} is not a thread count. Use 1 or more, or leave it out for all cores"
+        )
 
 
 def check_endpoint(s: Settings) -> None:

@@ -73,6 +73,8 @@ def test_missing_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
 def test_usage_error_exits_2() -> None:
     assert runner.invoke(app, ["file"]).exit_code == 2
     assert runner.invoke(app, ["file", "x.txt", "--mode", "telepathy"]).exit_code == 2
+    assert runner.invoke(app, ["file", "x.txt", "--ctx", "100"]).exit_code == 2
+    assert runner.invoke(app, ["file", "x.txt", "--threads", "0"]).exit_code == 2
 
 
 def test_hosted_endpoint_without_key_names_the_env_var() -> None:

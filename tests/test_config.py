@@ -43,6 +43,10 @@ def test_bad_values_are_user_errors() -> None:
         check_endpoint(resolve({"base_url": "http://localhost:8080/v1"}, env={}))
     with pytest.raises(UserError, match="--max-retries"):
         resolve({"max_retries": -1}, env={"OPENAI_API_KEY": "k"})
+    with pytest.raises(UserError, match="--ctx 100 is too small"):
+        resolve({"ctx": 100}, env={})
+    with pytest.raises(UserError, match="--threads 0"):
+        resolve({"threads": 0}, env={})
 
 
 def test_key_is_not_in_repr() -> None:

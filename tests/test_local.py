@@ -119,6 +119,24 @@ def test_a_tiny_context_is_a_user_error(fake: FakeServer, tmp_path: Path) -> Non
         LocalBackend(tmp_path / "m.gguf", ctx=100, threads=1)
 
 
+@pytest.mark.parametrize(
+    ("change", "message"), [({"ctx": 100}, "--ctx 100"), ({"threads": 0}, "--threads 0")]
+)
+def test_settings_made_by_hand_are_checked_before_the_model_is_found(
+    monkeypatch: pytest.MonkeyPatch, change: dict[str, int], message: str
+) -> None:
+    from summarize import summarize_text
+    from summarize.backends import local
+    from summarize.config import Settings
+
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was looked for")
+
+    monkeypatch.setattr(local, "resolve_model", no_model)
+    with pytest.raises(UserError, match=message):
+        summarize_text("Some article.", settings=Settings(local=True).with_overrides(**change))
+
+
 def test_missing_xllamacpp_is_a_user_error_naming_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 

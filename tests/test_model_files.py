@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import os
+import stat
 import uuid
 from pathlib import Path
 
@@ -54,6 +56,24 @@ def test_assembles_chunks_in_order_into_cache(tmp_path: Path, monkeypatch: pytes
     marker = json.loads(path.with_name(path.name + ".verified.json").read_text())
     assert marker["sha256"] == model.sha256 and marker["size"] == model.size
     assert [p.name for p in path.parent.iterdir() if p.suffix == ".part"] == []
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        model.filename,
+        model.filename + ".verified.json",
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "fchmod"), reason="POSIX file modes")
+def test_model_and_marker_are_readable_by_other_users_of_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = _fake_model(tmp_path / "site", monkeypatch)
+    old = os.umask(0o077)
+    try:
+        path = model_files.ensure_bundled(model, directory=tmp_path / "m")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert stat.S_IMODE(path.with_name(path.name + ".verified.json").stat().st_mode) == 0o644
 
 
 def test_second_call_trusts_marker_without_reading_chunks(
@@ -129,3 +149,10 @@ def test_missing_or_foreign_model_path_is_a_user_error(tmp_path: Path) -> None:
     text.write_text("hello")
     with pytest.raises(UserError, match="not a GGUF"):
         model_files.resolve_model(str(text))
+
+
+def test_bundled_for_names_the_default_a_bundled_model_or_none() -> None:
+    assert model_files.bundled_for(None) is model_files.bundled_for("") is model_files.DEFAULT_MODEL
+    assert model_files.bundled_for("qwen2.5-coder-1.5b") is model_files.QWEN_CODER_15B
+    assert model_files.bundled_for(model_files.QWEN_CODER_15B.name) is model_files.QWEN_CODER_15B
+    assert model_files.bundled_for("mine.gguf") is None

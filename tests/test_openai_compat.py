@@ -63,6 +63,16 @@ def test_retry_after_ms_is_honoured(server: FakeOpenAIServer) -> None:
     assert sleeps.waits == [0.25]
 
 
+@pytest.mark.parametrize("value", ["soon", "nan", "inf"])
+def test_unreadable_retry_after_falls_back_to_backoff(server: FakeOpenAIServer, value: str) -> None:
+    server.enqueue(Reply(429, {"error": {"message": "x"}}, headers={"retry-after": value}), ok(draft_json()))
+    sleeps = Sleeps()
+    result = run(server, sleeps)
+    assert result.usage.requests == 2
+    assert len(sleeps.waits) == 1
+    assert 0 < sleeps.waits[0] < 60  # our own backoff, not a wait read from the header
+
+
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])
 def test_transient_statuses_are_retried(server: FakeOpenAIServer, status: int) -> None:
     server.enqueue(Reply(status, {"error": {"message": "transient"}}), ok(draft_json()))

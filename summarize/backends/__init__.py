@@ -47,12 +47,10 @@ def make_backend(settings: Settings) -> Backend:
 def model_label(settings: Settings) -> str:
     """The name the backend will report, known without loading or reaching the model."""
     if settings.uses_local:
-        from summarize.backends.model_files import DEFAULT_MODEL, bundled
+        from summarize.backends.model_files import bundled_for
 
-        if not settings.model_path:
-            return DEFAULT_MODEL.name
-        model = bundled(settings.model_path)
-        return model.name if model else Path(settings.model_path).stem
+        model = bundled_for(settings.model_path)
+        return model.name if model else Path(str(settings.model_path)).stem
     return settings.model or DEFAULT_OPENAI_MODEL
 
 
@@ -72,9 +70,9 @@ def labels_positions(settings: Settings) -> bool:
     measurement; any other model is trusted to)."""
     if not settings.uses_local:
         return True
-    from summarize.backends.model_files import DEFAULT_MODEL, bundled
+    from summarize.backends.model_files import bundled_for
 
-    model = bundled(settings.model_path) if settings.model_path else DEFAULT_MODEL
+    model = bundled_for(settings.model_path)
     return model.labels_positions if model else True
 
 
@@ -86,11 +84,11 @@ def is_small(settings: Settings) -> bool:
     """
     if not settings.uses_local:
         return False
-    from summarize.backends.model_files import bundled
+    from summarize.backends.model_files import bundled_for
 
-    if settings.model_path is None or bundled(settings.model_path):
+    if bundled_for(settings.model_path):
         return True
     try:
-        return Path(settings.model_path).expanduser().stat().st_size < SMALL_MODEL_BYTES
+        return Path(str(settings.model_path)).expanduser().stat().st_size < SMALL_MODEL_BYTES
     except OSError:
         return False

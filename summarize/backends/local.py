@@ -23,8 +23,8 @@ from summarize.backends.llama_server import (
     stream,
 )
 from summarize.backends.model_files import resolve_model
-from summarize.config import Settings
-from summarize.errors import UnexpectedModelBehavior, UserError
+from summarize.config import Settings, check_local
+from summarize.errors import UnexpectedModelBehavior
 from summarize.schemas import Usage
 
 DEFAULT_CTX = 8192
@@ -44,12 +44,11 @@ class LocalBackend:
         ctx: int | None = None,
         threads: int | None = None,
     ) -> None:
+        check_local(ctx=ctx, threads=threads)
         self.model_path = model_path
         self._name = name or model_path.stem
         self.threads = threads or os.cpu_count() or 1
         self._ctx = ctx or DEFAULT_CTX
-        if self._ctx < 512:
-            raise UserError(f"--ctx {ctx} is too small. Use at least 512 (default {DEFAULT_CTX})")
         self._loaded = load_model(model_path, ctx=self._ctx, threads=self.threads)
         self.last_timings: dict[str, float] = {}
         """llama.cpp's timings of the last reply: `prompt_n` is the tokens it evaluated,
@@ -58,6 +57,8 @@ class LocalBackend:
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalBackend:
         """The backend for SETTINGS' model_path (or the bundled model), threads and ctx."""
+        # Settings built by hand (the library API) skip `resolve`: check before a download.
+        check_local(ctx=settings.ctx, threads=settings.threads)
         model = resolve_model(settings.model_path, cache_dir_override=settings.cache_dir)
         return cls(model.path, name=model.name, ctx=settings.ctx, threads=settings.threads)
 

