@@ -11,6 +11,10 @@ from typing import IO
 
 from summarize.errors import UserError
 
+# The process's umask, read once at import (reading it means setting it: not safe later, in threads).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 @contextlib.contextmanager
 def atomic_writer(path: Path | str) -> Iterator[IO[bytes]]:
@@ -19,6 +23,7 @@ def atomic_writer(path: Path | str) -> Iterator[IO[bytes]]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; the file gets a new file's mode
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -25,3 +27,11 @@ def test_a_failure_mid_write_keeps_the_old_file_and_no_temp(tmp_path: Path) -> N
         raise RuntimeError("crash")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_a_written_file_has_a_new_files_mode_not_mkstemps_0600(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    target = tmp_path / "a.json"
+    atomic_write_text(target, "{}")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
