@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from summarize.backends import Backend, context_size, is_small, labels_positions, make_backend, model_label
 from summarize.backends.openai_compat import estimate_tokens
-from summarize.config import Settings, check_endpoint, resolve
+from summarize.config import Settings, check, check_endpoint, resolve
 from summarize.draft import Drafter, DraftOptions, Part
 from summarize.draft.budget import ContextBudget
 from summarize.draft.chunking import Chunk, plan_chunks
@@ -73,6 +73,7 @@ class Summarizer:
         """The pipeline SETTINGS describe (default: the environment's); BACKEND replaces the
         one they select (a fake, or a wrapped one)."""
         settings = settings or resolve()
+        check(settings)  # a hand-built Settings is checked like the resolved ones
         if backend is None:
             check_endpoint(settings)
         prompts = Prompts.load(settings.prompts_dir)

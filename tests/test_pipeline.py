@@ -45,6 +45,12 @@ def test_an_endpoint_that_cannot_work_is_refused_when_the_pipeline_is_built() ->
         Summarizer.from_settings(Settings(base_url="https://api.openai.com/v1"))
 
 
+@pytest.mark.parametrize(("field", "value"), [("max_retries", -1), ("timeout", 0.0), ("ctx", 100)])
+def test_a_hand_built_setting_that_cannot_work_is_refused(field: str, value: object) -> None:
+    with pytest.raises(UserError, match=field.replace("_", "-")):
+        Summarizer.from_settings(Settings(**{field: value}))
+
+
 def test_the_cache_key_changes_with_text_model_prompts_and_drafter() -> None:
     doc = Document(text=ARTICLE, path="a.txt")
     base = pipeline(FakeBackend())
