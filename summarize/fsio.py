@@ -32,3 +32,9 @@ def atomic_write_text(path: Path | str, text: str) -> None:
     """Write TEXT (UTF-8) to PATH atomically."""
     with atomic_writer(path) as fh:
         fh.write(text.encode("utf-8"))
+
+
+def is_uri(where: str) -> bool:
+    """Whether WHERE names object storage (`scheme://...`) rather than a folder."""
+    scheme, sep, _ = where.partition("://")
+    return bool(sep) and scheme.isalnum() and scheme.lower() != "file"

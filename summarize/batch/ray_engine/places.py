@@ -6,8 +6,8 @@ writes with: `s3://`, `gs://`, `hdfs://`, ... come from `pyarrow.fs.FileSystem.f
 pyarrow does not know goes through fsspec (`az://` with adlfs installed, ...). Places are
 picklable, so the driver hands them to the actors.
 
-Nothing here imports pyarrow at import time: the command line asks `is_uri` before it
-knows whether Ray runs at all.
+Nothing here imports pyarrow at import time. `is_uri` lives in `summarize.fsio`, so the
+command line can ask it without loading the Ray engine.
 """
 
 from __future__ import annotations
@@ -23,14 +23,8 @@ from summarize.batch.config import BatchConfig
 from summarize.batch.discover import Found, Rules, walk
 from summarize.batch.store import RESERVED
 from summarize.errors import InputError, UserError
-from summarize.fsio import atomic_writer
+from summarize.fsio import atomic_writer, is_uri
 from summarize.ingest import read_capped
-
-
-def is_uri(where: str) -> bool:
-    """Whether WHERE names object storage (`scheme://...`) rather than a folder."""
-    scheme, sep, _ = where.partition("://")
-    return bool(sep) and scheme.isalnum() and scheme.lower() != "file"
 
 
 def default_dest(src: str) -> str:

@@ -38,7 +38,6 @@ from summarize.batch.ray_engine.places import (
     Place,
     default_dest,
     from_found,
-    is_uri,
     listing,
     open_place,
 )
@@ -47,6 +46,7 @@ from summarize.batch.run import Signals, record_outcome, run_json
 from summarize.batch.store import RUN, ResultLog, tidy
 from summarize.config import Settings
 from summarize.errors import UserError
+from summarize.fsio import is_uri
 from summarize.pipeline import Summarizer
 
 log = logging.getLogger(__name__)
