@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from summarize.batch.config import BatchConfig
-from summarize.batch.discover import Found, Rules, walk
+from summarize.batch.discover import Found, Rules
 from summarize.batch.store import RESERVED
 from summarize.errors import InputError, UserError
 from summarize.fsio import atomic_writer, is_uri
@@ -148,14 +148,10 @@ class Article:
 
 
 def listing(src: Place, dest: Place, rules: Rules) -> Iterator[Article]:
-    """SRC's articles in a stable order.
-
-    A folder is walked exactly as the thread engine walks it (same rules, same names); an
-    object store is listed and filtered by the same rules, without DEST when DEST is inside.
+    """The articles of SRC, an object store, in a stable order: listed and filtered by the
+    thread engine's rules, without DEST when DEST is inside. (A folder is walked by
+    `summarize.batch.config.articles`, as the thread engine walks it.)
     """
-    if src.local:
-        yield from from_found(walk(src.folder, rules))
-        return
     inside = dest.root + "/" if dest.root.startswith(src.root + "/") else None
     for path, _size in src.files(src.root, recursive=True):
         rel = path[len(src.root) + 1 :]

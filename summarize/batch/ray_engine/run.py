@@ -22,14 +22,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from summarize.backends import Backend
-from summarize.batch.config import BatchConfig, Reporter, Stats
-from summarize.batch.discover import DEFAULT_PATTERNS, Rules, from_list
+from summarize.batch.config import BatchConfig, Reporter, Stats, articles
+from summarize.batch.discover import DEFAULT_PATTERNS, Rules
 from summarize.batch.ray_engine.actors import Articles, Job, job_config, outcome_of
 from summarize.batch.ray_engine.gate import GateFlags, start_gate
 from summarize.batch.ray_engine.llm import InJob, ProcessorModel
@@ -136,14 +136,14 @@ def run_on_ray(
 
 
 def _articles(config: BatchConfig, src: Place, dest: Place) -> Iterator[Article]:
+    """A folder's articles exactly as the thread engine finds them (walk or --from-file, DEST
+    pruned); an object store's listed by the same rules."""
+    if src.local:
+        outdir = Path(dest.root) if dest.local else config.outdir
+        return from_found(articles(replace(config, root=src.folder, outdir=outdir)))
     if config.from_file is not None:
-        if not src.local:
-            raise UserError("--from-file lists files of a folder. Give a folder as SRC, or a --glob")
-        return from_found(from_list(src.folder, config.from_file))
-    if src.local and not os.path.isdir(src.root):
-        raise UserError(f"{src.uri} is not a folder. Pass the folder that holds the articles")
-    prune = (Path(dest.root),) if dest.local else ()
-    return listing(src, dest, Rules(config.patterns or DEFAULT_PATTERNS, config.excludes, prune))
+        raise UserError("--from-file lists files of a folder. Give a folder as SRC, or a --glob")
+    return listing(src, dest, Rules(config.patterns or DEFAULT_PATTERNS, config.excludes))
 
 
 @contextmanager
