@@ -43,7 +43,7 @@ from summarize.batch.ray_engine.places import (
 )
 from summarize.batch.ray_engine.shards import ShardLog
 from summarize.batch.run import Signals, record_outcome, run_json
-from summarize.batch.store import RUN, ResultLog, tidy
+from summarize.batch.store import RUN, ResultLog, tidy, warn_repaired
 from summarize.config import Settings
 from summarize.errors import UserError
 from summarize.fsio import is_uri
@@ -113,8 +113,7 @@ def run_on_ray(
         reporter.set_total(len(items))
     journal = ResultLog(Path(dest.root)) if dest.local else ShardLog(dest)
     index = journal.open()
-    if index.repaired_bytes:
-        log.warning("results.jsonl: removed a torn last line (%d bytes) from a crash", index.repaired_bytes)
+    warn_repaired(index)
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run = _RayRun(config, settings, options, src, dest, journal, reporter, backend, in_job)
     try:
