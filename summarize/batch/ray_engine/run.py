@@ -203,14 +203,15 @@ class _RayRun:
         """Run ITEMS on the cluster; what run.json says about it."""
         import ray
 
-        workers, threads = self._shape(len(items))
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        workers, threads = self._shape(len(items), cpus)
         gate = start_gate(self.config.concurrency, self.settings.timeout, workers * threads)
         flags = GateFlags(gate)
         config, done_ref = job_config(self.config), ray.put(done)
         job = Job(config, self.settings, done_ref, self.src, self.dest, gate, threads, self.backend)
         try:
             with Signals(stop) as signals:
-                feed = _Feed(self._outcomes(items, job, workers, threads)) if items else None
+                feed = _Feed(self._outcomes(items, job, workers, threads, cpus)) if items else None
                 self._drive(feed, len(items), signals, flags)
             status = ray.get(gate.status.remote())
         finally:
@@ -219,21 +220,21 @@ class _RayRun:
         address = str(ray.get_runtime_context().gcs_address)
         return {"workers": workers, "threads_per_worker": threads, "ray_address": address}
 
-    def _outcomes(self, items: list[Article], job: Job, workers: int, threads: int) -> Iterator[list[Row]]:
+    def _outcomes(
+        self, items: list[Article], job: Job, workers: int, threads: int, cpus: int
+    ) -> Iterator[list[Row]]:
         """Outcome rows as the cluster makes them: live actors, or rounds of the in-job model."""
         rows: list[Row] = [
             {"rel": a.rel, "path": a.path, "label": a.label, "problem": a.problem} for a in items
         ]
         if self.in_job is not None:
             return self.in_job.batches(rows, job, workers)
-        return _live(rows, job, workers, threads)
+        return _live(rows, job, workers, threads, cpus)
 
-    def _shape(self, articles: int) -> tuple[int, int]:
-        """(actors, threads per actor): one actor per CPU unless told, never more than needed;
-        each with its share of --concurrency (one thread: an embedded model answers one at a time)."""
-        import ray
-
-        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    def _shape(self, articles: int, cpus: int) -> tuple[int, int]:
+        """(actors, threads per actor): one actor per CPU of the cluster (CPUS) unless told, never
+        more than needed; each with its share of --concurrency (one thread: an embedded model
+        answers one at a time)."""
         workers = max(1, self.options.workers or cpus)
         threads = 1 if self.settings.uses_local else math.ceil(self.config.concurrency / workers)
         return max(1, min(workers, math.ceil(articles / threads))), threads
@@ -264,7 +265,7 @@ class _RayRun:
                     seen.add(outcome.rel)
                     record_outcome(outcome, self.journal, stats, self.config, flags.view("halt"))
             progress.tick(stats, changed=True)
-        stats.not_started += total - stats.processed - stats.not_started
+        stats.not_started = total - stats.processed
         stats.in_flight = 0
         progress.tick(stats, changed=True)
 
@@ -290,13 +291,13 @@ class _Progress:
         self.reporter.update(stats)
 
 
-def _live(rows: list[Row], job: Job, workers: int, threads: int) -> Iterator[list[Row]]:
-    """ROWS in blocks of THREADS articles (one batch each) through WORKERS `Articles` actors."""
+def _live(rows: list[Row], job: Job, workers: int, threads: int, cpus: int) -> Iterator[list[Row]]:
+    """ROWS in blocks of THREADS articles (one batch each) through WORKERS `Articles` actors
+    on a cluster of CPUS CPUs."""
     import ray
     import ray.data
 
     ray.data.DataContext.get_current().enable_progress_bars = False  # the driver shows its own
-    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     pool = ray.data.ActorPoolStrategy(
         size=workers,
         # A second batch starts while the first waits on its slowest article.
