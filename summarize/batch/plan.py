@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from summarize.batch.config import BatchConfig, Outcome, articles
 from summarize.batch.store import RESULTS, note_done, read_records
-from summarize.batch.worker import Worker
-from summarize.config import Settings
-from summarize.pipeline import Summarizer
+
+if TYPE_CHECKING:
+    from summarize.config import Settings
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ class Planned:
 def plan(config: BatchConfig, settings: Settings) -> Iterator[Planned]:
     """Each article's first round of requests, estimated offline, and whether it is cached:
     read and checked by the run's own `Worker`, so the dry run and the run agree."""
+    # Imported here: `summarize.batch` exports `plan`, and the pipeline is slow to load.
+    from summarize.batch.worker import Worker
+    from summarize.pipeline import Summarizer
+
     summarizer = Summarizer.from_settings(settings)
     done: dict[str, str] = {}
     for record in read_records(config.out / RESULTS):
