@@ -1,4 +1,5 @@
-"""Crash-safe file writes: a reader sees the old file or the new one, never half of one."""
+"""Files: crash-safe writes (a reader sees the old file or the new one, never half of one), the
+one-line error for an output that cannot be written, and telling a folder from a storage URI."""
 
 from __future__ import annotations
 
@@ -53,3 +54,9 @@ def cannot_write(path: Path, exc: Exception) -> UserError:
     """The error for an output PATH that the system refused (an OSError or a SQLite open error)."""
     reason = getattr(exc, "strerror", None) or exc
     return UserError(f"cannot write {path} ({reason}). Check the path and its folder")
+
+
+def is_uri(where: str) -> bool:
+    """Whether WHERE names object storage (`scheme://...`) rather than a folder."""
+    scheme, sep, _ = where.partition("://")
+    return bool(sep) and scheme.isalnum() and scheme.lower() != "file"

@@ -222,6 +222,23 @@ def test_dry_run_makes_no_request(tmp_path: Path, echo: FakeOpenAIServer) -> Non
     assert again.output.count("\tcached") == 3
 
 
+def test_dry_run_counts_an_article_cached_only_while_its_json_is_there(
+    tmp_path: Path, echo: FakeOpenAIServer
+) -> None:
+    root, out = tmp_path / "in", tmp_path / "out"
+    rels = make_articles(root, 3)
+    run(root, out, echo)
+    (out / f"{rels[0]}.json").unlink()
+    args = ["batch", str(root), "-o", str(out), "--base-url", echo.base_url, "--model", MODEL, "--dry-run"]
+    dry = CliRunner().invoke(app, args)
+    assert dry.exit_code == 0, dry.output
+    sent = [line.split("\t")[0] for line in dry.output.splitlines() if line.endswith("\tsend")]
+    assert sent == [rels[0]] and dry.output.count("\tcached") == 2
+    requests = len(echo.requests)
+    stats = run(root, out, echo)
+    assert (stats.ok, stats.cached) == (1, 2) and len(echo.requests) == requests + 1
+
+
 def test_cli_csv_tables_and_summary(tmp_path: Path, echo: FakeOpenAIServer) -> None:
     root, out = tmp_path / "in", tmp_path / "out"
     make_articles(root, 3)

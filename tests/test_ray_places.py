@@ -12,10 +12,11 @@ from typer.testing import CliRunner
 
 from summarize.batch.discover import DEFAULT_PATTERNS, Rules, walk
 from summarize.batch.ray_engine import shards
-from summarize.batch.ray_engine.places import ObjectSink, Place, default_dest, is_uri, listing, open_place
+from summarize.batch.ray_engine.places import ObjectSink, Place, default_dest, listing, open_place
 from summarize.batch.ray_engine.shards import ShardLog
 from summarize.cli import app
 from summarize.errors import InputError
+from summarize.fsio import is_uri
 
 pafs = pytest.importorskip("pyarrow.fs")
 

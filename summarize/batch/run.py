@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from summarize.backends import Backend
 from summarize.batch.config import BatchConfig, Outcome, Reporter, Stats, articles
 from summarize.batch.discover import Found
-from summarize.batch.store import RUN, ResultLog, tidy
+from summarize.batch.store import RUN, ResultLog, tidy, warn_repaired
 from summarize.batch.throttle import AIMD
 from summarize.batch.worker import Worker, one_line
 from summarize.config import Settings
@@ -108,10 +108,7 @@ def run_batch(
     items = articles(config)
     results = ResultLog(config.out)
     index = results.open()
-    if index.repaired_bytes:
-        log.warning(
-            "results.jsonl: removed a torn last line (%d bytes) left by a crash", index.repaired_bytes
-        )
+    warn_repaired(index)
     stop = stop or threading.Event()
     halt = threading.Event()
     worker = Worker(config, summarizer, index.done, stop=stop, halt=halt)

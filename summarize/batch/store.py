@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import fcntl
 import json
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from typing import IO, Any
 
 from summarize.errors import InputError, UserError
 from summarize.fsio import atomic_writer
+
+log = logging.getLogger(__name__)
 
 RESULTS = "results.jsonl"
 RUN = "run.json"
@@ -67,16 +70,50 @@ class Index:
     repaired_bytes: int = 0
 
 
-class ResultLog:
+def warn_repaired(index: Index) -> None:
+    """Log that opening the journal cut a torn last line, when it did."""
+    if index.repaired_bytes:
+        log.warning(
+            "results.jsonl: removed a torn last line (%d bytes) left by a crash", index.repaired_bytes
+        )
+
+
+class Journal:
+    """What results.jsonl and the Ray engine's shards share: a count of lines and of the
+    paths they name, kept as earlier lines are read and new ones appended."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.paths: set[str] = set()
+
+    def count(self, record: dict[str, Any]) -> None:
+        """Count one line, read or appended."""
+        self.lines += 1
+        self.paths.add(str(record.get("path")))
+
+    def fold(self, records: Iterable[dict[str, Any]], index: Index) -> Index:
+        """Count what earlier runs left (RECORDS) and fold it into INDEX."""
+        for record in records:
+            self.count(record)
+            note_done(index.done, record)
+        index.lines, index.paths = self.lines, len(self.paths)
+        return index
+
+    @property
+    def needs_compaction(self) -> bool:
+        """Whether some article has more than one line."""
+        return self.lines > len(self.paths)
+
+
+class ResultLog(Journal):
     """The append-only journal OUTDIR/results.jsonl, with a lock so one run writes at a time."""
 
     def __init__(self, outdir: Path) -> None:
+        super().__init__()
         self.outdir = outdir
         self.path = outdir / RESULTS
         self._fd = -1
         self._lock_fd = -1
-        self.lines = 0
-        self.paths: set[str] = set()
 
     def open(self) -> Index:
         """Lock OUTDIR, repair a torn last line, read what is done, open for appending."""
@@ -91,13 +128,7 @@ class ResultLog:
                 f"another `summarize batch` is writing to {self.outdir}. Wait for it to finish "
                 "or use another -o OUTDIR"
             ) from None
-        index = Index(repaired_bytes=repair_torn_tail(self.path))
-        for record in read_records(self.path):
-            index.lines += 1
-            self.paths.add(str(record.get("path")))
-            note_done(index.done, record)
-        index.paths = len(self.paths)
-        self.lines = index.lines
+        index = self.fold(read_records(self.path), Index(repaired_bytes=repair_torn_tail(self.path)))
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         return index
 
@@ -108,13 +139,7 @@ class ResultLog:
         while written < len(data):  # a regular file takes it whole; be correct anyway
             written += os.write(self._fd, data[written:])
         os.fsync(self._fd)
-        self.lines += 1
-        self.paths.add(str(record["path"]))
-
-    @property
-    def needs_compaction(self) -> bool:
-        """Whether some article has more than one line."""
-        return self.lines > len(self.paths)
+        self.count(record)
 
     def compact(self) -> None:
         """Rewrite results.jsonl atomically, keeping only the latest line of each path."""

@@ -131,6 +131,13 @@ class Worker:
     def prepare(self, item: Found, load: Load | None = None) -> Ready | Outcome:
         """Read ITEM (by LOAD, default its file) and check the cache: what summarizing it
         needs, or its outcome already."""
+        ready = self.read(item, load)
+        if isinstance(ready, Ready) and self.cached(ready):
+            return Outcome(item.rel, "cached", key=ready.key)
+        return ready
+
+    def read(self, item: Found, load: Load | None = None) -> Ready | Outcome:
+        """Read ITEM (by LOAD, default its file): what summarizing it needs, or its failed outcome."""
         if item.problem:
             return Outcome(item.rel, "failed", error=f"{item.rel}: {item.problem}")
         try:
@@ -138,10 +145,13 @@ class Worker:
             doc = load() if load is not None else self.summarizer.load(str(item.path))
         except SummarizeError as exc:
             return Outcome(item.rel, "failed", error=one_line(exc))
-        key = self.summarizer.cache_key(doc)
-        if not self.config.force and self.done.get(item.rel) == key and self.sink.exists(target):
-            return Outcome(item.rel, "cached", key=key)
-        return Ready(item, doc, key, target)
+        return Ready(item, doc, self.summarizer.cache_key(doc), target)
+
+    def cached(self, ready: Ready) -> bool:
+        """Whether READY succeeded before with this content, model and prompts, and its JSON
+        is still there (the dry run asks the same)."""
+        done = self.done.get(ready.item.rel) == ready.key
+        return not self.config.force and done and self.sink.exists(ready.target)
 
     def finish(self, ready: Ready, summary: ArticleSummary, started: float) -> Outcome:
         """Write SUMMARY to its target (atomically, before its results line): the ok outcome."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from summarize.config import Settings
+from summarize.fsio import is_uri
 
 if TYPE_CHECKING:
     from summarize.batch import BatchConfig
@@ -22,13 +23,6 @@ if TYPE_CHECKING:
 class Engine(str, Enum):
     threads = "threads"
     ray = "ray"
-
-
-def is_uri(where: str) -> bool:
-    """Whether WHERE names object storage (`s3://...`) rather than a folder."""
-    from summarize.batch.ray_engine.places import is_uri
-
-    return is_uri(where)
 
 
 def source(where: str) -> str:

@@ -6,8 +6,8 @@ writes with: `s3://`, `gs://`, `hdfs://`, ... come from `pyarrow.fs.FileSystem.f
 pyarrow does not know goes through fsspec (`az://` with adlfs installed, ...). Places are
 picklable, so the driver hands them to the actors.
 
-Nothing here imports pyarrow at import time: the command line asks `is_uri` before it
-knows whether Ray runs at all.
+Nothing here imports pyarrow at import time. `is_uri` lives in `summarize.fsio`, so the
+command line can ask it without loading the Ray engine.
 """
 
 from __future__ import annotations
@@ -20,17 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from summarize.batch.config import BatchConfig
-from summarize.batch.discover import Found, Rules, walk
+from summarize.batch.discover import Found, Rules
 from summarize.batch.store import RESERVED
 from summarize.errors import InputError, UserError
-from summarize.fsio import atomic_writer
+from summarize.fsio import atomic_writer, is_uri
 from summarize.ingest import read_capped
-
-
-def is_uri(where: str) -> bool:
-    """Whether WHERE names object storage (`scheme://...`) rather than a folder."""
-    scheme, sep, _ = where.partition("://")
-    return bool(sep) and scheme.isalnum() and scheme.lower() != "file"
 
 
 def default_dest(src: str) -> str:
@@ -154,14 +148,10 @@ class Article:
 
 
 def listing(src: Place, dest: Place, rules: Rules) -> Iterator[Article]:
-    """SRC's articles in a stable order.
-
-    A folder is walked exactly as the thread engine walks it (same rules, same names); an
-    object store is listed and filtered by the same rules, without DEST when DEST is inside.
+    """The articles of SRC, an object store, in a stable order: listed and filtered by the
+    thread engine's rules, without DEST when DEST is inside. (A folder is walked by
+    `summarize.batch.config.articles`, as the thread engine walks it.)
     """
-    if src.local:
-        yield from from_found(walk(src.folder, rules))
-        return
     inside = dest.root + "/" if dest.root.startswith(src.root + "/") else None
     for path, _size in src.files(src.root, recursive=True):
         rel = path[len(src.root) + 1 :]

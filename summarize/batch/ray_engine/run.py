@@ -22,14 +22,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from summarize.backends import Backend
-from summarize.batch.config import BatchConfig, Reporter, Stats
-from summarize.batch.discover import DEFAULT_PATTERNS, Rules, from_list
+from summarize.batch.config import BatchConfig, Reporter, Stats, articles
+from summarize.batch.discover import DEFAULT_PATTERNS, Rules
 from summarize.batch.ray_engine.actors import Articles, Job, job_config, outcome_of
 from summarize.batch.ray_engine.gate import GateFlags, start_gate
 from summarize.batch.ray_engine.llm import InJob, ProcessorModel
@@ -38,15 +38,15 @@ from summarize.batch.ray_engine.places import (
     Place,
     default_dest,
     from_found,
-    is_uri,
     listing,
     open_place,
 )
 from summarize.batch.ray_engine.shards import ShardLog
 from summarize.batch.run import Signals, record_outcome, run_json
-from summarize.batch.store import RUN, ResultLog, tidy
+from summarize.batch.store import RUN, ResultLog, tidy, warn_repaired
 from summarize.config import Settings
 from summarize.errors import UserError
+from summarize.fsio import is_uri
 from summarize.pipeline import Summarizer
 
 log = logging.getLogger(__name__)
@@ -113,8 +113,7 @@ def run_on_ray(
         reporter.set_total(len(items))
     journal = ResultLog(Path(dest.root)) if dest.local else ShardLog(dest)
     index = journal.open()
-    if index.repaired_bytes:
-        log.warning("results.jsonl: removed a torn last line (%d bytes) from a crash", index.repaired_bytes)
+    warn_repaired(index)
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run = _RayRun(config, settings, options, src, dest, journal, reporter, backend, in_job)
     try:
@@ -136,14 +135,14 @@ def run_on_ray(
 
 
 def _articles(config: BatchConfig, src: Place, dest: Place) -> Iterator[Article]:
+    """A folder's articles exactly as the thread engine finds them (walk or --from-file, DEST
+    pruned); an object store's listed by the same rules."""
+    if src.local:
+        outdir = Path(dest.root) if dest.local else config.outdir
+        return from_found(articles(replace(config, root=src.folder, outdir=outdir)))
     if config.from_file is not None:
-        if not src.local:
-            raise UserError("--from-file lists files of a folder. Give a folder as SRC, or a --glob")
-        return from_found(from_list(src.folder, config.from_file))
-    if src.local and not os.path.isdir(src.root):
-        raise UserError(f"{src.uri} is not a folder. Pass the folder that holds the articles")
-    prune = (Path(dest.root),) if dest.local else ()
-    return listing(src, dest, Rules(config.patterns or DEFAULT_PATTERNS, config.excludes, prune))
+        raise UserError("--from-file lists files of a folder. Give a folder as SRC, or a --glob")
+    return listing(src, dest, Rules(config.patterns or DEFAULT_PATTERNS, config.excludes))
 
 
 @contextmanager
@@ -204,14 +203,15 @@ class _RayRun:
         """Run ITEMS on the cluster; what run.json says about it."""
         import ray
 
-        workers, threads = self._shape(len(items))
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        workers, threads = self._shape(len(items), cpus)
         gate = start_gate(self.config.concurrency, self.settings.timeout, workers * threads)
         flags = GateFlags(gate)
         config, done_ref = job_config(self.config), ray.put(done)
         job = Job(config, self.settings, done_ref, self.src, self.dest, gate, threads, self.backend)
         try:
             with Signals(stop) as signals:
-                feed = _Feed(self._outcomes(items, job, workers, threads)) if items else None
+                feed = _Feed(self._outcomes(items, job, workers, threads, cpus)) if items else None
                 self._drive(feed, len(items), signals, flags)
             status = ray.get(gate.status.remote())
         finally:
@@ -220,21 +220,21 @@ class _RayRun:
         address = str(ray.get_runtime_context().gcs_address)
         return {"workers": workers, "threads_per_worker": threads, "ray_address": address}
 
-    def _outcomes(self, items: list[Article], job: Job, workers: int, threads: int) -> Iterator[list[Row]]:
+    def _outcomes(
+        self, items: list[Article], job: Job, workers: int, threads: int, cpus: int
+    ) -> Iterator[list[Row]]:
         """Outcome rows as the cluster makes them: live actors, or rounds of the in-job model."""
         rows: list[Row] = [
             {"rel": a.rel, "path": a.path, "label": a.label, "problem": a.problem} for a in items
         ]
         if self.in_job is not None:
             return self.in_job.batches(rows, job, workers)
-        return _live(rows, job, workers, threads)
+        return _live(rows, job, workers, threads, cpus)
 
-    def _shape(self, articles: int) -> tuple[int, int]:
-        """(actors, threads per actor): one actor per CPU unless told, never more than needed;
-        each with its share of --concurrency (one thread: an embedded model answers one at a time)."""
-        import ray
-
-        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    def _shape(self, articles: int, cpus: int) -> tuple[int, int]:
+        """(actors, threads per actor): one actor per CPU of the cluster (CPUS) unless told, never
+        more than needed; each with its share of --concurrency (one thread: an embedded model
+        answers one at a time)."""
         workers = max(1, self.options.workers or cpus)
         threads = 1 if self.settings.uses_local else math.ceil(self.config.concurrency / workers)
         return max(1, min(workers, math.ceil(articles / threads))), threads
@@ -265,7 +265,7 @@ class _RayRun:
                     seen.add(outcome.rel)
                     record_outcome(outcome, self.journal, stats, self.config, flags.view("halt"))
             progress.tick(stats, changed=True)
-        stats.not_started += total - stats.processed - stats.not_started
+        stats.not_started = total - stats.processed
         stats.in_flight = 0
         progress.tick(stats, changed=True)
 
@@ -291,13 +291,13 @@ class _Progress:
         self.reporter.update(stats)
 
 
-def _live(rows: list[Row], job: Job, workers: int, threads: int) -> Iterator[list[Row]]:
-    """ROWS in blocks of THREADS articles (one batch each) through WORKERS `Articles` actors."""
+def _live(rows: list[Row], job: Job, workers: int, threads: int, cpus: int) -> Iterator[list[Row]]:
+    """ROWS in blocks of THREADS articles (one batch each) through WORKERS `Articles` actors
+    on a cluster of CPUS CPUs."""
     import ray
     import ray.data
 
     ray.data.DataContext.get_current().enable_progress_bars = False  # the driver shows its own
-    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     pool = ray.data.ActorPoolStrategy(
         size=workers,
         # A second batch starts while the first waits on its slowest article.

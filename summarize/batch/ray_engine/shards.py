@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from summarize.batch.ray_engine.places import Place
-from summarize.batch.store import Index, encode_line, latest_lines, note_done, parse_records
+from summarize.batch.store import Index, Journal, encode_line, latest_lines, parse_records
 
 SHARDS = "results"
 FLUSH_LINES = 500
@@ -31,40 +31,30 @@ FLUSH_SECONDS = 10.0
 _CHUNK = 1 << 20
 
 
-class ShardLog:
+class ShardLog(Journal):
     """The journal of an object-store DEST: `open`, `append`, `compact`, `close` as ResultLog's."""
 
     def __init__(self, place: Place) -> None:
+        super().__init__()
         self.place = place
         self.folder = place.path(SHARDS)
         self.run = ""
         self.written = 0
-        self.lines = 0
-        self.paths: set[str] = set()
         self._buffer: list[bytes] = []
         self._flushed = time.monotonic()
 
     def open(self) -> Index:
         """Read what earlier runs left: the key of every article whose latest line is ok."""
-        index = Index()
         shards = self.shards()
         number = 1 + max((_run_number(s) for s in shards), default=0)
         self.run = f"{number:06d}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-        for record in parse_records(line for s in shards for line in self._lines(s)):
-            if record is None:
-                continue
-            index.lines += 1
-            self.paths.add(str(record.get("path")))
-            note_done(index.done, record)
-        index.paths = len(self.paths)
-        self.lines = index.lines
-        return index
+        records = parse_records(line for s in shards for line in self._lines(s))
+        return self.fold((r for r in records if r is not None), Index())
 
     def append(self, record: dict[str, Any]) -> None:
         """Add RECORD; it reaches storage with the next shard."""
         self._buffer.append(encode_line(record))
-        self.lines += 1
-        self.paths.add(str(record["path"]))
+        self.count(record)
         if len(self._buffer) >= FLUSH_LINES or time.monotonic() - self._flushed >= FLUSH_SECONDS:
             self.flush()
 
@@ -74,11 +64,6 @@ class ShardLog:
             self.place.write_bytes(self._next_name(), b"".join(self._buffer))
             self._buffer.clear()
         self._flushed = time.monotonic()
-
-    @property
-    def needs_compaction(self) -> bool:
-        """Whether some article has more than one line."""
-        return self.lines > len(self.paths)
 
     def compact(self) -> None:
         """Replace every shard by one holding the latest line of each path."""
