@@ -151,6 +151,22 @@ def test_hostile_strings_are_stored_verbatim(db: Path) -> None:
 # --- reruns -------------------------------------------------------------------------------------
 
 
+def test_an_object_storage_dest_copied_to_a_folder_reads_from_its_shards(
+    room: Newsroom, db: Path, tmp_path: Path
+) -> None:
+    """A Ray run to s3:// keeps results.jsonl's lines in results/<run>-...-<n>.jsonl shards."""
+    copy = tmp_path / "dest"
+    shutil.copytree(room.outdir, copy)
+    lines = (copy / "results.jsonl").read_bytes().splitlines(keepends=True)
+    (copy / "results.jsonl").unlink()
+    (copy / "results").mkdir()
+    (copy / "results" / "000001-20261128T120000Z-ab12cd34-00001.jsonl").write_bytes(b"".join(lines[:2]))
+    (copy / "results" / "000001-20261128T120000Z-ab12cd34-00002.jsonl").write_bytes(b"".join(lines[2:]))
+    sharded = tmp_path / "sharded.db"
+    export(copy, sharded)
+    assert table_counts(sharded) == table_counts(db)
+
+
 def test_rerun_changes_nothing(room: Newsroom, tmp_path: Path) -> None:
     path = tmp_path / "news.db"
     first = export(room.outdir, path)

@@ -26,6 +26,8 @@ from summarize.fsio import atomic_writer
 log = logging.getLogger(__name__)
 
 RESULTS = "results.jsonl"
+SHARDS = "results"
+"""An object-storage DEST's journal: RESULTS's lines in shards, `results/<run>-...-<n>.jsonl`."""
 RUN = "run.json"
 LOCK = ".summarize.lock"
 RESERVED = (RESULTS, RUN, "actors.csv", "stances.csv", "claims.csv")

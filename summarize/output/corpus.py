@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from summarize.batch.store import RESULTS, RUN, read_records
+from summarize.batch.store import RESULTS, RUN, SHARDS, read_records
 from summarize.errors import SummarizeError, UserError
 from summarize.ingest import DEFAULT_MAX_BYTES, Document, load_document
 from summarize.ingest.decode import normalize_newlines
@@ -111,14 +111,10 @@ class Batch:
 
 def read_batch(outdir: Path, *, articles_dir: Path | None = None) -> Batch:
     """Read OUTDIR/results.jsonl and run.json; ARTICLES_DIR overrides run.json's source folder."""
-    results = outdir / RESULTS
-    if not results.is_file():
-        raise UserError(
-            f"{outdir} has no {RESULTS}. Pass the output folder of `summarize batch DIR -o OUTDIR`"
-        )
     latest: dict[str, dict[str, Any]] = {}
-    for record in read_records(results):
-        latest[str(record["path"])] = record
+    for journal in _journals(outdir):
+        for record in read_records(journal):
+            latest[str(record["path"])] = record
     articles: list[Article] = []
     failed = unreadable = 0
     for path in sorted(latest):
@@ -133,6 +129,20 @@ def read_batch(outdir: Path, *, articles_dir: Path | None = None) -> Batch:
             continue
         articles.append(Article(path, summary))
     return Batch(outdir, articles, _sources(outdir, articles_dir), failed, unreadable)
+
+
+def _journals(outdir: Path) -> list[Path]:
+    """OUTDIR's results.jsonl, or the shards an object-storage DEST keeps instead (copied to a
+    folder), oldest first: their names start with the run's number."""
+    results = outdir / RESULTS
+    if results.is_file():
+        return [results]
+    shards = sorted((outdir / SHARDS).glob("*.jsonl"))
+    if not shards:
+        raise UserError(
+            f"{outdir} has no {RESULTS}. Pass the output folder of `summarize batch DIR -o OUTDIR`"
+        )
+    return shards
 
 
 def _sources(outdir: Path, articles_dir: Path | None) -> Sources:

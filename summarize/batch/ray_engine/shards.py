@@ -23,9 +23,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from summarize.batch.ray_engine.places import Place
-from summarize.batch.store import Index, Journal, encode_line, latest_lines, parse_records
+from summarize.batch.store import SHARDS, Index, Journal, encode_line, latest_lines, parse_records
 
-SHARDS = "results"
 FLUSH_LINES = 500
 FLUSH_SECONDS = 10.0
 _CHUNK = 1 << 20
