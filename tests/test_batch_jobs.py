@@ -22,6 +22,7 @@ from summarize.batch.jobs import (
     parse_output_line,
 )
 from summarize.batch.jobs.outputs import Journal
+from summarize.batch.provider.view import JobLookup
 from summarize.draft.retry import RetryPolicy
 from summarize.errors import BatchJobError, ModelHTTPError, UserError
 from summarize.testing import Reply, echo_responder
@@ -298,6 +299,24 @@ def test_a_failed_batch_leaves_every_request_to_resubmit(fake: FakeBatchAPI, tmp
         job.launch()
         assert sorted(r[0] for r in run_to_end(job)) == ["a0000", "a0001", "a0002"]
         assert job.pending_resubmit() == []
+
+
+def test_the_replay_is_told_why_a_batch_ended_as_pending_resubmit_says(
+    fake: FakeBatchAPI, tmp_path: Path
+) -> None:
+    fake.plans.append(BatchPlan(outcome="failed"))
+    with open_job(tmp_path, fake) as job:
+        job.submit(make_lines(2))
+        run_to_end(job)
+        job.write(make_lines(1, prefix="b"))
+        job.cancel()
+        reasons = {x.shard: x.reason for x in job.pending_resubmit()}
+        lookup = JobLookup(job)
+        assert {shard: lookup.closed(shard) for shard in reasons} == {
+            s: f"batch {r}" for s, r in reasons.items()
+        }
+        assert reasons["requests-00002.jsonl"] == "withheld"
+        assert reasons["requests-00001.jsonl"].startswith("failed: token_limit_exceeded")
 
 
 @pytest.mark.parametrize("listed", [True, False], ids=["expired-listed", "expired-absent"])

@@ -92,26 +92,18 @@ def leftovers(job: BatchJob) -> list[Leftover]:
     found: list[Leftover] = []
     for record in job.manifest.shards:
         if record.phase == "withheld":
-            ids, reason = read_ids(job.path("index", ids_name(record.name))), "withheld"
+            ids = read_ids(job.path("index", ids_name(record.name)))
         elif record.phase == "finished" and record.settled is not None and record.settled.not_run:
-            ids, reason = read_ids(job.path("index", leftover_name(record.name))), _reason(record)
+            ids = read_ids(job.path("index", leftover_name(record.name)))
         else:
             continue
+        reason = record.end_reason()
         found.extend(
             Leftover(cid, record.name, reason, job.sent.get(cid, 1))
             for cid in ids
             if job.index.get(cid) == record.name
         )
     return found
-
-
-def _reason(record: ShardRecord) -> str:
-    if record.status == "failed" and record.batch_errors:
-        first = record.batch_errors[0]
-        return f"failed: {first.get('code') or ''} {first.get('message') or ''}".strip()
-    if record.status == "completed":
-        return "missing from the output and error files"
-    return str(record.status)
 
 
 def resubmittable(job: BatchJob, custom_ids: Iterable[str] | None) -> list[str]:

@@ -84,6 +84,18 @@ class ShardRecord(BaseModel):
             return True
         return self.phase == "created" and self.status not in TERMINAL_STATUSES
 
+    def end_reason(self) -> str:
+        """Why no more results come from this shard (one that finished or was withheld): "expired",
+        "failed: <code> <message>", ..."""
+        if self.phase == "withheld":
+            return "withheld"
+        if self.status == "failed" and self.batch_errors:
+            first = self.batch_errors[0]
+            return f"failed: {first.get('code') or ''} {first.get('message') or ''}".strip()
+        if self.status == "completed":
+            return "completed, but missing from the output and error files"
+        return str(self.status)
+
     def step(self, phase: Phase | None, note: str) -> None:
         """Move to PHASE (if given) and log NOTE."""
         if phase is not None:

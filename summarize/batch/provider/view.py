@@ -23,14 +23,7 @@ class JobLookup:
         """Why no more results can come from SHARD, or None while its batch runs (or, for a
         runner of your own, until its output is collected)."""
         record = self._record(shard)
-        if record.phase not in ENDED:
-            return None
-        if record.phase == "withheld":
-            return "withheld: the job was cancelled"
-        if record.status == "failed" and record.batch_errors:
-            first = record.batch_errors[0]
-            return f"batch failed: {first.get('code') or ''} {first.get('message') or ''}".strip()
-        return f"batch {record.status}"
+        return f"batch {record.end_reason()}" if record.phase in ENDED else None
 
     def attempts(self, custom_id: str) -> int:
         """Shards the request has been in."""
