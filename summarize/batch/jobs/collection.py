@@ -31,7 +31,7 @@ class _Journals:
 
     def get(self, shard: str) -> Journal:
         if shard not in self.open:
-            self.open[shard] = Journal(self.job.path("journal", shard.removesuffix(".jsonl") + ".done"))
+            self.open[shard] = Journal(self.job.path("journal", journal_name(shard)))
         return self.open[shard]
 
     def close(self) -> None:
@@ -142,6 +142,11 @@ def add_external(job: BatchJob, source: Path) -> str:
 def leftover_name(shard: str) -> str:
     """The index file listing the requests of SHARD that never ran."""
     return shard.removesuffix(".jsonl") + ".leftover"
+
+
+def journal_name(shard: str) -> str:
+    """The collection journal of SHARD: the custom_ids of its results handed out so far."""
+    return shard.removesuffix(".jsonl") + ".done"
 
 
 def _sha256(path: Path) -> str:

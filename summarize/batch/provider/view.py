@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from summarize.batch.jobs import BatchJob
+from summarize.batch.jobs.collection import journal_name
 from summarize.batch.jobs.manifest import ShardRecord
 
 ENDED = ("finished", "withheld")
@@ -48,7 +49,7 @@ def waiting_tokens(job: BatchJob) -> int:
 def handed(job: BatchJob, shard: str) -> int:
     """Results of SHARD handed out so far (its collection journal's lines)."""
     try:
-        with open(job.path("journal", shard.removesuffix(".jsonl") + ".done"), "rb") as fh:
+        with open(job.path("journal", journal_name(shard)), "rb") as fh:
             return sum(1 for _ in fh)
     except FileNotFoundError:
         return 0
