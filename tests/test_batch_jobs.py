@@ -540,6 +540,17 @@ def test_one_process_at_a_time_and_a_damaged_manifest_is_refused(tmp_path: Path)
         open_job(tmp_path, None)
 
 
+def test_a_manifest_of_an_older_version_with_fields_since_dropped_still_loads(tmp_path: Path) -> None:
+    with open_job(tmp_path, None) as job:
+        job.write(make_lines(2))
+        job_id = job.job_id
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest |= {"endpoint": "/v1/chat/completions", "completion_window": "24h"}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with open_job(tmp_path, None) as job:
+        assert job.job_id == job_id and [r.name for r in job.manifest.shards] == ["requests-00001.jsonl"]
+
+
 def test_the_batch_api_needs_a_client(tmp_path: Path) -> None:
     with open_job(tmp_path, None) as job, pytest.raises(UserError, match="Batch API"):
         job.submit(make_lines(1))

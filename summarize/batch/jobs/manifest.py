@@ -153,8 +153,6 @@ class Manifest(BaseModel):
     format: Literal[1] = 1
     job_id: str = Field(default_factory=lambda: f"sumjob-{uuid.uuid4().hex[:16]}")
     created_at: float = Field(default_factory=time.time)
-    endpoint: str = "/v1/chat/completions"
-    completion_window: str = "24h"
     shards: list[ShardRecord] = Field(default_factory=list)
     externals: list[ExternalRecord] = Field(default_factory=list)
     unmatched: list[Unmatched] = Field(default_factory=list)
