@@ -47,7 +47,12 @@ class ProviderOptions:
 
     def requests_dir(self, out: Path) -> Path | None:
         """Where the shards go: OUTDIR/requests for a runner of your own, else inside the job folder."""
-        return out / "requests" if self.via == "jsonl" else None
+        return runner_requests(out) if self.via == "jsonl" else None
+
+
+def runner_requests(out: Path) -> Path:
+    """OUTDIR/requests: the request files --via jsonl writes for a runner of your own."""
+    return out / "requests"
 
 
 def provider_settings(settings: Settings, options: ProviderOptions) -> Settings:
