@@ -12,14 +12,12 @@ from summarize.errors import UserError
 from summarize.fsio import atomic_writer
 
 from .lines import BadLine, read_output_lines
-from .manifest import ExternalRecord, ShardRecord
+from .manifest import IN_FLIGHT, ExternalRecord, ShardRecord
 from .outputs import Finished, Journal, Leftover, tally
 from .shards import ids_name, read_ids
 
 if TYPE_CHECKING:
     from .job import BatchJob
-
-SENT = ("uploading", "uploaded", "creating", "created")
 
 
 class _Journals:
@@ -115,7 +113,7 @@ def resubmittable(job: BatchJob, custom_ids: Iterable[str] | None) -> list[str]:
         shard = job.index.get(cid)
         if shard is None:
             raise UserError(f"custom_id {cid!r} is in no shard of this job, so it cannot be resubmitted")
-        if job.manifest.shard(shard).phase in SENT:
+        if job.manifest.shard(shard).phase in IN_FLIGHT:
             raise UserError(f"custom_id {cid!r} is still in batch {shard}. Wait for it to finish")
         chosen.append(cid)
     return chosen

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 
 MANIFEST = "manifest.json"
 Phase = Literal["written", "uploading", "uploaded", "creating", "created", "finished", "withheld"]
+MID_STEP: frozenset[Phase] = frozenset({"uploading", "uploaded", "creating"})
+"""Phases between queued and created: a crash here may have made a file or batch not yet recorded."""
+IN_FLIGHT: frozenset[Phase] = frozenset({"uploading", "uploaded", "creating", "created"})
+"""Phases of a shard handed to the provider whose batch has not finished (as far as the job knows)."""
+ENDED: frozenset[Phase] = frozenset({"finished", "withheld"})
+"""Phases after which no more results come from the shard's batch."""
 OPEN_STATUSES = frozenset({"validating", "in_progress", "finalizing", "cancelling"})
 TERMINAL_STATUSES = frozenset({"completed", "failed", "expired", "cancelled"})
 MAX_EXAMPLES = 20
@@ -80,7 +86,7 @@ class ShardRecord(BaseModel):
     @property
     def open(self) -> bool:
         """A batch the provider is still working on (its tokens count against the enqueued cap)."""
-        if self.phase in ("uploading", "uploaded", "creating"):
+        if self.phase in MID_STEP:
             return True
         return self.phase == "created" and self.status not in TERMINAL_STATUSES
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from summarize.batch.jobs import BatchJob
 from summarize.batch.jobs.collection import journal_name
-from summarize.batch.jobs.manifest import ShardRecord
-
-ENDED = ("finished", "withheld")
+from summarize.batch.jobs.manifest import ENDED, ShardRecord
 
 
 class JobLookup:
@@ -40,7 +38,7 @@ def waiting_tokens(job: BatchJob) -> int:
     """Estimated prompt tokens of requests sent and not yet answered (for --max-tokens-total)."""
     total = 0
     for record in job.manifest.shards:
-        if record.phase in ("finished", "withheld") or record.lines == 0:
+        if record.phase in ENDED or record.lines == 0:
             continue
         total += record.tokens * max(0, record.lines - handed(job, record.name)) // record.lines
     return total
