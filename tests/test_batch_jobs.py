@@ -487,27 +487,6 @@ def test_a_refused_create_is_an_error_and_nothing_is_left_half_done(
     assert len([f for f in fake.files.values() if f["purpose"] == "batch"]) == 1
 
 
-def test_staged_follow_ups_survive_a_crash_and_go_out_with_the_next_submit(
-    fake: FakeBatchAPI, tmp_path: Path
-) -> None:
-    with pytest.raises(Crash), open_job(tmp_path, fake) as job:
-        job.submit(make_lines(3))
-        job.wait(0.0, sleep=lambda s: None)
-        for item in job.collect():
-            job.stage([RequestLine(item.custom_id + ":reask", body(0))])
-            if item.custom_id == "a0001":
-                raise Crash  # a0001 is in hand: handed out again, and staged again (no duplicate)
-    with (tmp_path / "staged.jsonl").open("ab") as fh:
-        fh.write(b'{"custom_id": "torn')  # a crash in the middle of a write
-    with open_job(tmp_path, fake) as job:
-        again = [item.custom_id for item in job.collect()]
-        job.stage([RequestLine(cid + ":reask", body(0)) for cid in again])
-        assert job.submit() == ["requests-00002.jsonl"]
-        assert not (tmp_path / "staged.jsonl").exists()
-        assert sorted(r[0] for r in run_to_end(job)) == ["a0000:reask", "a0001:reask", "a0002:reask"]
-    assert again == ["a0001", "a0002"]
-
-
 def test_collection_resumes_after_the_last_result_taken(fake: FakeBatchAPI, tmp_path: Path) -> None:
     with open_job(tmp_path, fake) as job:
         job.submit(make_lines(5))
@@ -568,7 +547,7 @@ KILL_POINTS = [
     "after-create:2",  # created, id not recorded
     "polled:9",  # while polling
     "downloaded:4",
-    "collected:11",  # while collecting (staging second-round requests)
+    "collected:11",  # while collecting the first round
     "shard-recorded:9",  # writing the second round
     "collected:33",  # collecting the second round
 ]
