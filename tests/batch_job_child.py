@@ -3,9 +3,10 @@
     python tests/batch_job_child.py FOLDER BASE_URL CONSUMER_FILE
 
 Submits the same 25 request lines (shards of at most 4), polls until every batch finished,
-appends every collected result to CONSUMER_FILE (one JSON line each), stages a second-round
-request for every even article as it collects (a re-ask, say), resubmits what never ran,
-and goes round until nothing is left. With SUMMARIZE_TEST_KILL_AT=STEP:N it kills itself
+appends every collected result to CONSUMER_FILE (one JSON line each), submits a second-round
+request for every even article collected (a re-ask, say; read back from CONSUMER_FILE, which
+outlives a kill as the provider driver's reply store does), resubmits what never ran, and
+goes round until nothing is left. With SUMMARIZE_TEST_KILL_AT=STEP:N it kills itself
 with SIGKILL the Nth time the job reports STEP.
 """
 
@@ -44,6 +45,16 @@ def lines() -> list[RequestLine]:
     return [line(i, "draft") for i in range(LINES)]
 
 
+def reasks(consumer: Path) -> list[RequestLine]:
+    """The second round: a request for every even article whose draft was collected."""
+    lines = []
+    for raw in consumer.read_text(encoding="utf-8").splitlines():
+        number, _, kind = json.loads(raw)["custom_id"].removeprefix("article-").partition(":")
+        if kind == "draft" and int(number) % 2 == 0:
+            lines.append(line(int(number), "reask"))
+    return lines
+
+
 def main() -> None:
     folder, base_url, consumer = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     client = openai.OpenAI(base_url=base_url, api_key="x", max_retries=0)
@@ -55,11 +66,8 @@ def main() -> None:
                 for item in job.collect():
                     out.write(json.dumps({"custom_id": item.custom_id, "ok": item.error is None}) + "\n")
                     out.flush()
-                    number, _, kind = item.custom_id.removeprefix("article-").partition(":")
-                    if kind == "draft" and int(number) % 2 == 0:
-                        job.stage([line(int(number), "reask")])
             new = job.resubmit() if job.pending_resubmit() else []
-            new += job.submit()
+            new += job.submit(reasks(consumer))  # requests already in a shard are skipped
             if not new:
                 break
 

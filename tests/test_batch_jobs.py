@@ -22,6 +22,7 @@ from summarize.batch.jobs import (
     parse_output_line,
 )
 from summarize.batch.jobs.outputs import Journal
+from summarize.batch.provider.view import JobLookup
 from summarize.draft.retry import RetryPolicy
 from summarize.errors import BatchJobError, ModelHTTPError, UserError
 from summarize.testing import Reply, echo_responder
@@ -300,6 +301,24 @@ def test_a_failed_batch_leaves_every_request_to_resubmit(fake: FakeBatchAPI, tmp
         assert job.pending_resubmit() == []
 
 
+def test_the_replay_is_told_why_a_batch_ended_as_pending_resubmit_says(
+    fake: FakeBatchAPI, tmp_path: Path
+) -> None:
+    fake.plans.append(BatchPlan(outcome="failed"))
+    with open_job(tmp_path, fake) as job:
+        job.submit(make_lines(2))
+        run_to_end(job)
+        job.write(make_lines(1, prefix="b"))
+        job.cancel()
+        reasons = {x.shard: x.reason for x in job.pending_resubmit()}
+        lookup = JobLookup(job)
+        assert {shard: lookup.closed(shard) for shard in reasons} == {
+            s: f"batch {r}" for s, r in reasons.items()
+        }
+        assert reasons["requests-00002.jsonl"] == "withheld"
+        assert reasons["requests-00001.jsonl"].startswith("failed: token_limit_exceeded")
+
+
 @pytest.mark.parametrize("listed", [True, False], ids=["expired-listed", "expired-absent"])
 def test_expiry_keeps_finished_lines_and_resubmits_the_rest(
     fake: FakeBatchAPI, tmp_path: Path, listed: bool
@@ -468,27 +487,6 @@ def test_a_refused_create_is_an_error_and_nothing_is_left_half_done(
     assert len([f for f in fake.files.values() if f["purpose"] == "batch"]) == 1
 
 
-def test_staged_follow_ups_survive_a_crash_and_go_out_with_the_next_submit(
-    fake: FakeBatchAPI, tmp_path: Path
-) -> None:
-    with pytest.raises(Crash), open_job(tmp_path, fake) as job:
-        job.submit(make_lines(3))
-        job.wait(0.0, sleep=lambda s: None)
-        for item in job.collect():
-            job.stage([RequestLine(item.custom_id + ":reask", body(0))])
-            if item.custom_id == "a0001":
-                raise Crash  # a0001 is in hand: handed out again, and staged again (no duplicate)
-    with (tmp_path / "staged.jsonl").open("ab") as fh:
-        fh.write(b'{"custom_id": "torn')  # a crash in the middle of a write
-    with open_job(tmp_path, fake) as job:
-        again = [item.custom_id for item in job.collect()]
-        job.stage([RequestLine(cid + ":reask", body(0)) for cid in again])
-        assert job.submit() == ["requests-00002.jsonl"]
-        assert not (tmp_path / "staged.jsonl").exists()
-        assert sorted(r[0] for r in run_to_end(job)) == ["a0000:reask", "a0001:reask", "a0002:reask"]
-    assert again == ["a0001", "a0002"]
-
-
 def test_collection_resumes_after_the_last_result_taken(fake: FakeBatchAPI, tmp_path: Path) -> None:
     with open_job(tmp_path, fake) as job:
         job.submit(make_lines(5))
@@ -521,6 +519,17 @@ def test_one_process_at_a_time_and_a_damaged_manifest_is_refused(tmp_path: Path)
         open_job(tmp_path, None)
 
 
+def test_a_manifest_of_an_older_version_with_fields_since_dropped_still_loads(tmp_path: Path) -> None:
+    with open_job(tmp_path, None) as job:
+        job.write(make_lines(2))
+        job_id = job.job_id
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest |= {"endpoint": "/v1/chat/completions", "completion_window": "24h"}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with open_job(tmp_path, None) as job:
+        assert job.job_id == job_id and [r.name for r in job.manifest.shards] == ["requests-00001.jsonl"]
+
+
 def test_the_batch_api_needs_a_client(tmp_path: Path) -> None:
     with open_job(tmp_path, None) as job, pytest.raises(UserError, match="Batch API"):
         job.submit(make_lines(1))
@@ -538,7 +547,7 @@ KILL_POINTS = [
     "after-create:2",  # created, id not recorded
     "polled:9",  # while polling
     "downloaded:4",
-    "collected:11",  # while collecting (staging second-round requests)
+    "collected:11",  # while collecting the first round
     "shard-recorded:9",  # writing the second round
     "collected:33",  # collecting the second round
 ]

@@ -231,3 +231,14 @@ def test_create_refuses_what_openai_refuses(fake: FakeBatchAPI) -> None:
             completion_window="24h",
             metadata={"k": "v" * 513},
         )
+
+
+def test_scripted_replies_can_cut_a_body_short_as_on_the_chat_server(fake: FakeBatchAPI) -> None:
+    client = client_for(fake)
+    uploaded = client.files.create(
+        file=("in.jsonl", io.BytesIO(request_file(2)), "application/jsonl"), purpose="batch"
+    )
+    fake.fail("GET /v1/files/*/content", Reply(200, "x" * 100, content_type="application/jsonl", truncate=10))
+    with pytest.raises(openai.APIConnectionError):
+        client.files.content(uploaded.id)
+    assert client.files.content(uploaded.id).content == request_file(2)

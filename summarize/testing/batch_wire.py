@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from summarize.testing.server import Reply
+from summarize.testing.server import Reply, send_reply
 
 ENDPOINTS = ("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses")
 
@@ -123,7 +122,7 @@ def make_handler(api: Handles) -> type[BaseHTTPRequestHandler]:
             body = self._body()
             reply = api.handle(method, url.path, query, body, self.headers.get("content-type", ""))
             try:
-                self._send(reply)
+                send_reply(self, reply)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
 
@@ -136,19 +135,5 @@ def make_handler(api: Handles) -> type[BaseHTTPRequestHandler]:
                 self.rfile.readline()
                 return b"".join(chunks)
             return self.rfile.read(int(self.headers.get("content-length") or 0))
-
-        def _send(self, reply: Reply) -> None:
-            if reply.drop:
-                self.connection.shutdown(socket.SHUT_RDWR)
-                self.close_connection = True
-                return
-            payload = reply.body.encode() if isinstance(reply.body, str) else json.dumps(reply.body).encode()
-            self.send_response(reply.status)
-            self.send_header("content-type", reply.content_type)
-            self.send_header("content-length", str(len(payload)))
-            for k, v in reply.headers.items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(payload)
 
     return Handler

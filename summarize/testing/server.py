@@ -34,6 +34,35 @@ class Reply:
     close the connection: a reset in the middle of a response."""
 
 
+def send_reply(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+    """Answer HANDLER's request with REPLY: its delay, then a drop, a cut body, a trickle or the body."""
+    time.sleep(reply.delay)
+    if reply.drop:
+        handler.connection.shutdown(socket.SHUT_RDWR)
+        handler.close_connection = True
+        return
+    payload = reply.body.encode() if isinstance(reply.body, str) else json.dumps(reply.body).encode()
+    handler.send_response(reply.status)
+    handler.send_header("content-type", reply.content_type)
+    handler.send_header("content-length", str(len(payload)))
+    for k, v in reply.headers.items():
+        handler.send_header(k, v)
+    handler.end_headers()
+    if reply.truncate is not None:
+        handler.wfile.write(payload[: reply.truncate])
+        handler.wfile.flush()
+        handler.connection.shutdown(socket.SHUT_RDWR)
+        handler.close_connection = True
+        return
+    if reply.trickle:
+        for i in range(len(payload)):
+            handler.wfile.write(payload[i : i + 1])
+            handler.wfile.flush()
+            time.sleep(reply.trickle)
+    else:
+        handler.wfile.write(payload)
+
+
 def chat_completion(
     content: str | None,
     *,
@@ -176,33 +205,8 @@ class FakeOpenAIServer(Loopback):
                 with server._lock:
                     server.headers_seen.append(dict(self.headers))
                 reply = server._next(body)
-                time.sleep(server.latency + reply.delay)
-                if reply.drop:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    self.close_connection = True
-                    return
-                payload = (
-                    reply.body.encode() if isinstance(reply.body, str) else json.dumps(reply.body).encode()
-                )
-                self.send_response(reply.status)
-                self.send_header("content-type", reply.content_type)
-                self.send_header("content-length", str(len(payload)))
-                for k, v in reply.headers.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                if reply.truncate is not None:
-                    self.wfile.write(payload[: reply.truncate])
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    self.close_connection = True
-                    return
-                if reply.trickle:
-                    for i in range(len(payload)):
-                        self.wfile.write(payload[i : i + 1])
-                        self.wfile.flush()
-                        time.sleep(reply.trickle)
-                else:
-                    self.wfile.write(payload)
+                time.sleep(server.latency)
+                send_reply(self, reply)
 
         return Handler
 

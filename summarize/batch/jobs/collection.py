@@ -12,14 +12,12 @@ from summarize.errors import UserError
 from summarize.fsio import atomic_writer
 
 from .lines import BadLine, read_output_lines
-from .manifest import ExternalRecord, ShardRecord
+from .manifest import IN_FLIGHT, ExternalRecord, ShardRecord
 from .outputs import Finished, Journal, Leftover, tally
 from .shards import ids_name, read_ids
 
 if TYPE_CHECKING:
     from .job import BatchJob
-
-SENT = ("uploading", "uploaded", "creating", "created")
 
 
 class _Journals:
@@ -31,7 +29,7 @@ class _Journals:
 
     def get(self, shard: str) -> Journal:
         if shard not in self.open:
-            self.open[shard] = Journal(self.job.path("journal", shard.removesuffix(".jsonl") + ".done"))
+            self.open[shard] = Journal(self.job.path("journal", journal_name(shard)))
         return self.open[shard]
 
     def close(self) -> None:
@@ -92,26 +90,18 @@ def leftovers(job: BatchJob) -> list[Leftover]:
     found: list[Leftover] = []
     for record in job.manifest.shards:
         if record.phase == "withheld":
-            ids, reason = read_ids(job.path("index", ids_name(record.name))), "withheld"
+            ids = read_ids(job.path("index", ids_name(record.name)))
         elif record.phase == "finished" and record.settled is not None and record.settled.not_run:
-            ids, reason = read_ids(job.path("index", leftover_name(record.name))), _reason(record)
+            ids = read_ids(job.path("index", leftover_name(record.name)))
         else:
             continue
+        reason = record.end_reason()
         found.extend(
             Leftover(cid, record.name, reason, job.sent.get(cid, 1))
             for cid in ids
             if job.index.get(cid) == record.name
         )
     return found
-
-
-def _reason(record: ShardRecord) -> str:
-    if record.status == "failed" and record.batch_errors:
-        first = record.batch_errors[0]
-        return f"failed: {first.get('code') or ''} {first.get('message') or ''}".strip()
-    if record.status == "completed":
-        return "missing from the output and error files"
-    return str(record.status)
 
 
 def resubmittable(job: BatchJob, custom_ids: Iterable[str] | None) -> list[str]:
@@ -123,7 +113,7 @@ def resubmittable(job: BatchJob, custom_ids: Iterable[str] | None) -> list[str]:
         shard = job.index.get(cid)
         if shard is None:
             raise UserError(f"custom_id {cid!r} is in no shard of this job, so it cannot be resubmitted")
-        if job.manifest.shard(shard).phase in SENT:
+        if job.manifest.shard(shard).phase in IN_FLIGHT:
             raise UserError(f"custom_id {cid!r} is still in batch {shard}. Wait for it to finish")
         chosen.append(cid)
     return chosen
@@ -150,6 +140,11 @@ def add_external(job: BatchJob, source: Path) -> str:
 def leftover_name(shard: str) -> str:
     """The index file listing the requests of SHARD that never ran."""
     return shard.removesuffix(".jsonl") + ".leftover"
+
+
+def journal_name(shard: str) -> str:
+    """The collection journal of SHARD: the custom_ids of its results handed out so far."""
+    return shard.removesuffix(".jsonl") + ".done"
 
 
 def _sha256(path: Path) -> str:

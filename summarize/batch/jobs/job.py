@@ -41,7 +41,6 @@ from .shards import (
     ids_name,
     read_ids,
 )
-from .staging import Staging
 from .state import BatchView, JobState
 
 if TYPE_CHECKING:
@@ -78,7 +77,6 @@ class BatchJob:
         self.estimate = estimate
         self._on_step = on_step
         self._lock_fd = lock_fd
-        self.staging = Staging(self.path("staged.jsonl"))
         self.index: dict[str, str] = {}
         """custom_id -> the latest shard holding it."""
         self.sent: dict[str, int] = {}
@@ -148,36 +146,21 @@ class BatchJob:
 
     # --- writing shards -----------------------------------------------------------------
 
-    def stage(self, lines: Iterable[RequestLine]) -> None:
-        """Note follow-up requests durably (while collecting); the next `write`/`submit` sends them."""
-        for line in lines:
-            self.staging.add(line)
-
     def write(self, lines: Iterable[RequestLine] = ()) -> list[str]:
-        """Write the staged lines, then LINES, whose custom_id is in no shard yet, as new shards.
+        """Write LINES whose custom_id is in no shard yet as new shards; returns their names.
 
-        Returns the new shards' names. Shards close at the end of each call: write a round's
-        lines in one call (or stage them), not one call per line.
+        Shards close at the end of each call: write a round's lines in one call, not one call
+        per line.
         """
         pending: set[str] = set()
 
-        def new(custom_id: str) -> bool:
-            if custom_id in self.index or custom_id in pending:
-                return False
-            pending.add(custom_id)
-            return True
-
         def fresh() -> Iterator[tuple[str, bytes, int]]:
-            for custom_id, raw in self.staging.lines():
-                if new(custom_id):
-                    yield custom_id, raw, self.estimate(_body(raw))
             for line in lines:
-                if new(line.custom_id):
+                if line.custom_id not in self.index and line.custom_id not in pending:
+                    pending.add(line.custom_id)
                     yield line.custom_id, line.encode(), self.estimate(line.body)
 
-        names = self._pack(fresh(), resubmit_of=[])
-        self.staging.clear()
-        return names
+        return self._pack(fresh(), resubmit_of=[])
 
     def _pack(self, items: Iterator[tuple[str, bytes, int]], resubmit_of: list[str]) -> list[str]:
         writer = ShardWriter(
@@ -334,7 +317,6 @@ class BatchJob:
 
     def close(self) -> None:
         """Release the job folder."""
-        self.staging.close()
         if self._lock_fd >= 0:
             os.close(self._lock_fd)
             self._lock_fd = -1

@@ -36,9 +36,9 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-CHAT_URL = "/v1/chat/completions"
+CHAT_URL: Final = "/v1/chat/completions"
 MAX_CUSTOM_ID = 512
 # Codes of lines that never ran: their requests go into a later batch unchanged.
 NOT_RUN = frozenset({"batch_expired", "batch_cancelled"})

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 
 MANIFEST = "manifest.json"
 Phase = Literal["written", "uploading", "uploaded", "creating", "created", "finished", "withheld"]
+MID_STEP: frozenset[Phase] = frozenset({"uploading", "uploaded", "creating"})
+"""Phases between queued and created: a crash here may have made a file or batch not yet recorded."""
+IN_FLIGHT: frozenset[Phase] = frozenset({"uploading", "uploaded", "creating", "created"})
+"""Phases of a shard handed to the provider whose batch has not finished (as far as the job knows)."""
+ENDED: frozenset[Phase] = frozenset({"finished", "withheld"})
+"""Phases after which no more results come from the shard's batch."""
 OPEN_STATUSES = frozenset({"validating", "in_progress", "finalizing", "cancelling"})
 TERMINAL_STATUSES = frozenset({"completed", "failed", "expired", "cancelled"})
 MAX_EXAMPLES = 20
@@ -80,9 +86,21 @@ class ShardRecord(BaseModel):
     @property
     def open(self) -> bool:
         """A batch the provider is still working on (its tokens count against the enqueued cap)."""
-        if self.phase in ("uploading", "uploaded", "creating"):
+        if self.phase in MID_STEP:
             return True
         return self.phase == "created" and self.status not in TERMINAL_STATUSES
+
+    def end_reason(self) -> str:
+        """Why no more results come from this shard (one that finished or was withheld): "expired",
+        "failed: <code> <message>", ..."""
+        if self.phase == "withheld":
+            return "withheld"
+        if self.status == "failed" and self.batch_errors:
+            first = self.batch_errors[0]
+            return f"failed: {first.get('code') or ''} {first.get('message') or ''}".strip()
+        if self.status == "completed":
+            return "completed, but missing from the output and error files"
+        return str(self.status)
 
     def step(self, phase: Phase | None, note: str) -> None:
         """Move to PHASE (if given) and log NOTE."""
@@ -141,8 +159,6 @@ class Manifest(BaseModel):
     format: Literal[1] = 1
     job_id: str = Field(default_factory=lambda: f"sumjob-{uuid.uuid4().hex[:16]}")
     created_at: float = Field(default_factory=time.time)
-    endpoint: str = "/v1/chat/completions"
-    completion_window: str = "24h"
     shards: list[ShardRecord] = Field(default_factory=list)
     externals: list[ExternalRecord] = Field(default_factory=list)
     unmatched: list[Unmatched] = Field(default_factory=list)

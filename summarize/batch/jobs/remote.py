@@ -15,12 +15,14 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 from summarize.backends.openai_compat import httpx_module, redact, retry_after
 from summarize.draft.retry import RetryPolicy, call_with_retries
 from summarize.errors import ModelConnectionError, ModelHTTPError, SummarizeError
 from summarize.fsio import atomic_writer
+
+from .lines import CHAT_URL
 
 if TYPE_CHECKING:
     import openai
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 PAGE = 100
+COMPLETION_WINDOW: Final = "24h"
+"""The only window OpenAI and Azure accept."""
 # Listings are newest first; anything made this long before the job cannot belong to it
 # (the margin covers clock skew between this machine and the provider).
 CLOCK_SKEW = 3600.0
@@ -85,8 +89,8 @@ class Remote:
                 return found
             return self.client.batches.create(
                 input_file_id=file_id,
-                endpoint="/v1/chat/completions",
-                completion_window="24h",
+                endpoint=CHAT_URL,
+                completion_window=COMPLETION_WINDOW,
                 metadata=metadata,
             )
 

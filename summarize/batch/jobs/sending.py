@@ -12,15 +12,13 @@ from typing import TYPE_CHECKING
 
 from summarize.errors import BatchJobError, ModelHTTPError
 
-from .manifest import OPEN_STATUSES, ShardRecord
+from .manifest import MID_STEP, OPEN_STATUSES, ShardRecord
 from .remote import Remote
 
 if TYPE_CHECKING:
     from openai.types import Batch
 
     from .job import BatchJob
-
-MID_STEP = ("uploading", "uploaded", "creating")
 
 
 def launch(job: BatchJob, remote: Remote) -> list[str]:
@@ -106,7 +104,7 @@ def cancel(job: BatchJob, remote: Remote | None) -> list[str]:
         # A batch may exist with its id unrecorded: cancel it rather than orphan it.
         if record.phase == "creating" and remote is not None:
             _adopt(job, remote, record)
-        if record.phase in ("written", *MID_STEP):
+        if record.phase == "written" or record.phase in MID_STEP:
             job.advance(record, "withheld", "withheld: job cancelled")
         elif record.phase == "created" and record.status in OPEN_STATUSES - {"cancelling"}:
             if remote is None:

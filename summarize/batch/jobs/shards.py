@@ -23,8 +23,6 @@ from summarize.backends.openai_compat import CHARS_PER_TOKEN
 from summarize.errors import UserError
 from summarize.fsio import atomic_writer
 
-from .lines import RequestLine
-
 MAX_LINES = 50_000
 # 200 MB as OpenAI counts it or as 2**20 bytes: the smaller reading, so both accept the file.
 MAX_BYTES = 200_000_000
@@ -82,7 +80,7 @@ class Shard:
 
 
 class ShardWriter:
-    """Packs request lines into consecutive shard files; `add` and `close` return finished shards."""
+    """Packs request lines into consecutive shard files; `add_encoded` and `close` return finished shards."""
 
     def __init__(self, directory: Path, index_dir: Path, limits: ShardLimits, first_number: int) -> None:
         self.directory = directory
@@ -96,12 +94,9 @@ class ShardWriter:
         self._ids: list[str] = []
         self._lines = self._bytes = self._tokens = 0
 
-    def add(self, line: RequestLine, tokens: int) -> Shard | None:
-        """Write LINE; returns the shard it closed when LINE did not fit in it."""
-        return self.add_encoded(line.custom_id, line.encode(), tokens)
-
     def add_encoded(self, custom_id: str, data: bytes, tokens: int) -> Shard | None:
-        """Write an encoded request line (copied verbatim when a request is resubmitted)."""
+        """Write an encoded request line (copied verbatim when a request is resubmitted); returns
+        the shard it closed when the line did not fit in it."""
         self._check_fits_alone(custom_id, len(data), tokens)
         done = None
         if self._files is not None and not self._fits(len(data), tokens):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .manifest import Settled, ShardRecord
+from .manifest import ENDED, IN_FLIGHT, Settled, ShardRecord
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class JobState:
     @property
     def open(self) -> int:
         """Batches the provider is still working on."""
-        return sum(1 for b in self.batches if b.phase in ("uploading", "uploaded", "creating", "created"))
+        return sum(1 for b in self.batches if b.phase in IN_FLIGHT)
 
     @property
     def lines(self) -> int:
@@ -70,7 +70,7 @@ class JobState:
     @property
     def waiting_lines(self) -> int:
         """Requests in shards queued or in flight: what is left to come back."""
-        return sum(b.lines for b in self.batches if b.phase not in ("finished", "withheld"))
+        return sum(b.lines for b in self.batches if b.phase not in ENDED)
 
     @property
     def finished_lines(self) -> int:
@@ -86,4 +86,4 @@ class JobState:
     @property
     def done(self) -> bool:
         """Nothing queued and nothing in flight: every batch finished or was withheld."""
-        return all(b.phase in ("finished", "withheld") for b in self.batches)
+        return all(b.phase in ENDED for b in self.batches)

@@ -131,7 +131,7 @@ class _Run:
         self.bodies = Bodies(job.manifest, summarizer.model, summarizer.settings.mode, job.save)
         self.store = ReplyStore(job.path("replies"))
         self.lookup = JobLookup(job)
-        self.policy = Policy(reask_live=options.reask == "live", max_submissions=options.max_submissions)
+        self.policy = Policy(reask_live=options.reask == "live")
         self.report = ProviderReport(options, job.folder, Stats(), job.state(), model=summarizer.model)
         self.stats = self.report.stats
         self.live: list[Found] = []

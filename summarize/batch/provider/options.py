@@ -12,8 +12,6 @@ from summarize.batch.jobs.manifest import Unmatched, Variant
 from summarize.config import Settings
 from summarize.errors import UserError
 
-from .replay import MAX_SUBMISSIONS
-
 Via = Literal["batch-api", "jsonl"]
 Reask = Literal["batch", "live"]
 # Request files for a runner of your own name a model but reach no server: a placeholder
@@ -37,7 +35,6 @@ class ProviderOptions:
     reask: Reask = "batch"
     """Where follow-up rounds and failed requests go: another batch, or the live path."""
     max_enqueued_tokens: int | None = None
-    max_submissions: int = MAX_SUBMISSIONS
 
     @property
     def submitting(self) -> bool:
@@ -50,7 +47,12 @@ class ProviderOptions:
 
     def requests_dir(self, out: Path) -> Path | None:
         """Where the shards go: OUTDIR/requests for a runner of your own, else inside the job folder."""
-        return out / "requests" if self.via == "jsonl" else None
+        return runner_requests(out) if self.via == "jsonl" else None
+
+
+def runner_requests(out: Path) -> Path:
+    """OUTDIR/requests: the request files --via jsonl writes for a runner of your own."""
+    return out / "requests"
 
 
 def provider_settings(settings: Settings, options: ProviderOptions) -> Settings:

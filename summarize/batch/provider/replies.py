@@ -23,6 +23,7 @@ from typing import Any
 
 from summarize.backends.base import Completion
 from summarize.batch.jobs import LineError
+from summarize.batch.store import encode_line, repair_torn_tail
 from summarize.schemas import Usage
 
 ID_CHARS = 24
@@ -93,7 +94,7 @@ class Reply:
         if self.completion is not None:
             c = self.completion
             record["live"] = {"text": c.text, "finish_reason": c.finish_reason, "usage": c.usage.model_dump()}
-        return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        return encode_line(record)
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Reply:
@@ -159,9 +160,9 @@ class ReplyStore:
         """Append REPLY to its article's file (one write: a kill -9 after it keeps it)."""
         path = self.path(article_of(reply.custom_id))
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        repair_torn_tail(path)  # a crash can tear the last line: the next one must start clean
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
-            _cut_torn_tail(fd)
             os.write(fd, reply.to_line())
         finally:
             os.close(fd)
@@ -177,12 +178,3 @@ class ReplyStore:
             if raw.endswith(b"\n"):  # a torn last line was never stored
                 replies.add(Reply.from_record(json.loads(raw)))
         return replies
-
-
-def _cut_torn_tail(fd: int) -> None:
-    """Cut a last line a crash left without its newline, so the next line starts clean."""
-    size = os.fstat(fd).st_size
-    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
-        return
-    # One article's file is small (its few replies): read it whole.
-    os.ftruncate(fd, os.pread(fd, size, 0).rfind(b"\n") + 1)

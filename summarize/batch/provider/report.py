@@ -12,7 +12,7 @@ from summarize.batch.config import BatchConfig
 from summarize.batch.jobs import BatchView
 
 from .driver import RUNNER_OUT
-from .options import ProviderReport
+from .options import ProviderReport, runner_requests
 
 MAX_ROWS = 30
 VLLM = "python -m vllm.entrypoints.openai.run_batch"
@@ -24,11 +24,6 @@ def state_lines(report: ProviderReport, config: BatchConfig) -> list[str]:
     if report.state.unmatched:
         lines += _unmatched(report)
     return lines
-
-
-def next_lines(report: ProviderReport, config: BatchConfig) -> list[str]:
-    """What is left and what to do about it (nothing when the job is finished)."""
-    return _next_step(report, config)
 
 
 def _batches(report: ProviderReport) -> list[str]:
@@ -67,7 +62,7 @@ def _counts(view: BatchView) -> str:
 
 
 def _files(report: ProviderReport, config: BatchConfig) -> list[str]:
-    requests = config.out / "requests"
+    requests = runner_requests(config.out)
     lines = [f"Request files in {requests} (OpenAI batch lines; one file per GPU node):"]
     rows = [
         f"  {b.shard}  {b.lines:,} requests, {report.outputs.get(b.shard, 0):,} with output collected"
@@ -88,7 +83,8 @@ def _unmatched(report: ProviderReport) -> list[str]:
     return lines
 
 
-def _next_step(report: ProviderReport, config: BatchConfig) -> list[str]:
+def next_lines(report: ProviderReport, config: BatchConfig) -> list[str]:
+    """What is left and what to do about it (nothing when the job is finished)."""
     if report.stats.interrupted:
         return []
     if report.options.cancel:
@@ -136,7 +132,7 @@ def _commands(report: ProviderReport, config: BatchConfig) -> list[str]:
         "the model the requests name, or add --served-model-name with it):"
     ]
     for name, out in zip(report.written, outs, strict=True):
-        source = config.out / "requests" / name
+        source = runner_requests(config.out) / name
         lines.append(f"  {VLLM} -i {_q(source)} -o {_q(out)} --model {shlex.quote(report.model)}")
     lines.append("Then take the outputs in (add your usual options):")
     lines.append(

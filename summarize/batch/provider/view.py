@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from summarize.batch.jobs import BatchJob
-from summarize.batch.jobs.manifest import ShardRecord
-
-ENDED = ("finished", "withheld")
+from summarize.batch.jobs.collection import journal_name
+from summarize.batch.jobs.manifest import ENDED, ShardRecord
 
 
 class JobLookup:
@@ -23,14 +22,7 @@ class JobLookup:
         """Why no more results can come from SHARD, or None while its batch runs (or, for a
         runner of your own, until its output is collected)."""
         record = self._record(shard)
-        if record.phase not in ENDED:
-            return None
-        if record.phase == "withheld":
-            return "withheld: the job was cancelled"
-        if record.status == "failed" and record.batch_errors:
-            first = record.batch_errors[0]
-            return f"batch failed: {first.get('code') or ''} {first.get('message') or ''}".strip()
-        return f"batch {record.status}"
+        return f"batch {record.end_reason()}" if record.phase in ENDED else None
 
     def attempts(self, custom_id: str) -> int:
         """Shards the request has been in."""
@@ -46,7 +38,7 @@ def waiting_tokens(job: BatchJob) -> int:
     """Estimated prompt tokens of requests sent and not yet answered (for --max-tokens-total)."""
     total = 0
     for record in job.manifest.shards:
-        if record.phase in ("finished", "withheld") or record.lines == 0:
+        if record.phase in ENDED or record.lines == 0:
             continue
         total += record.tokens * max(0, record.lines - handed(job, record.name)) // record.lines
     return total
@@ -55,7 +47,7 @@ def waiting_tokens(job: BatchJob) -> int:
 def handed(job: BatchJob, shard: str) -> int:
     """Results of SHARD handed out so far (its collection journal's lines)."""
     try:
-        with open(job.path("journal", shard.removesuffix(".jsonl") + ".done"), "rb") as fh:
+        with open(job.path("journal", journal_name(shard)), "rb") as fh:
             return sum(1 for _ in fh)
     except FileNotFoundError:
         return 0
