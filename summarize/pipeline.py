@@ -235,7 +235,14 @@ def assemble(doc: Document, parts: list[Part], summary: str, model: str) -> Arti
         dropped=len(dropped),
     )
     source = Source(
-        path=doc.path, sha256=doc.sha256, title=doc.title, author=doc.author, date=doc.date, site=doc.site
+        path=doc.path,
+        sha256=doc.sha256,
+        title=doc.title,
+        author=doc.author,
+        date=doc.date,
+        site=doc.site,
+        language=doc.language,
+        url=doc.url,
     )
     return ArticleSummary(
         summary=summary.strip(),

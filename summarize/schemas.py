@@ -143,6 +143,10 @@ class Source(BaseModel):
     author: str | None = Field(default=None, description="Author, when the page names one.")
     date: str | None = Field(default=None, description="Publication date, when the page gives one.")
     site: str | None = Field(default=None, description="Site name, when the page gives one.")
+    language: str | None = Field(
+        default=None, description="The article's language, ISO 639-1 ('en', 'ru', 'uk'), detected or given."
+    )
+    url: str | None = Field(default=None, description="Where the article was published, when known.")
 
 
 class Usage(BaseModel):

@@ -46,6 +46,7 @@ from summarize.schemas import (
 )
 from summarize.text import DOUBLE_QUOTES
 from summarize.text.nlp.types import Analysis, Attribution
+from summarize.text.readers import reader_for
 
 MAX_STATEMENTS = 12
 TOPIC_WORDS = 6
@@ -92,9 +93,8 @@ class Passes:
 
     def draft(self, doc: Document) -> Conversation[Part]:
         """Analyse DOC, ask the model to label its statements (one round), ground by offsets."""
-        from summarize.text import nlp  # spaCy: loaded on the first article, not at import
-
-        analysis = nlp.analyze(doc.text)
+        reader = reader_for(doc.language)  # loaded on the first article of its language
+        analysis = reader.analyze(doc.text)
         statements = plan_statements(analysis, attributions=self.options.label_positions)
         # Known positions first, then asked ones: each kind shares its task as a prefix.
         statements.sort(key=lambda s: s.position is None)
@@ -103,7 +103,7 @@ class Passes:
             names = [n for a in analysis.actors for n in (a.name, *a.aliases)]
             for statement, reply in zip(statements, replies, strict=True):
                 _read_label(statement, _json(reply), names, doc.title or "")
-        spans = nlp.extractive_summary(doc.text, analysis, SUMMARY_SENTENCES, title=doc.title)
+        spans = reader.extractive_summary(doc.text, analysis, SUMMARY_SENTENCES, title=doc.title)
         summary = " ".join(s.of(doc.text) for s in spans)
         return _part(doc.text, analysis, statements, summary)
 

@@ -45,6 +45,10 @@ class Document:
     site: str | None = None
     removed: list[str] = field(default_factory=list)
     kind: str = "text"  # "text", "markdown" or "html": how the input was read
+    language: str | None = None
+    """ISO 639-1 code of the article's language ("en", "ru", "uk"); None when not known."""
+    url: str | None = None
+    """Where the article was published, when known (a fetched page, front matter, a sidecar)."""
 
     @property
     def sha256(self) -> str:
