@@ -69,9 +69,16 @@ class Summarizer:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, backend: Backend | None = None) -> Summarizer:
+    def from_settings(
+        cls,
+        settings: Settings | None = None,
+        *,
+        backend: Backend | None = None,
+        limiter: Limiter | None = None,
+    ) -> Summarizer:
         """The pipeline SETTINGS describe (default: the environment's); BACKEND replaces the
-        one they select (a fake, or a wrapped one)."""
+        one they select (a fake, or a wrapped one); LIMITER bounds the requests in flight of
+        every article that shares this pipeline (a batch's AIMD)."""
         settings = settings or resolve()
         check(settings)  # a hand-built Settings is checked like the resolved ones
         if backend is None:
@@ -85,6 +92,7 @@ class Summarizer:
             model=backend.model_name if backend is not None else model_label(settings),
             budget=ContextBudget(context),
             retry=RetryPolicy.from_settings(settings),
+            limiter=limiter,
             _backend=backend,
         )
 

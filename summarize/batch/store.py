@@ -241,11 +241,12 @@ def latest_lines(lines: Callable[[], Iterable[bytes]]) -> Iterator[bytes]:
             yield line
 
 
-def tidy(results: ResultLog, *, csv_tables: bool) -> None:
-    """The end of a run: one line per article in results.jsonl, and the CSV tables if asked."""
+def tidy(results: Any, *, csv_tables: bool) -> None:
+    """The end of a run: one line per article in the journal (results.jsonl, or an object
+    store's shards), and the CSV tables beside results.jsonl if asked."""
     if results.needs_compaction:
         results.compact()
-    if csv_tables:
+    if csv_tables and isinstance(results, ResultLog):
         write_csv_tables(results.outdir)
 
 

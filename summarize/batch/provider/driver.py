@@ -18,18 +18,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from summarize.backends.base import Completion, Request
 from summarize.backends.openai_compat import estimate_tokens as count_tokens
-from summarize.batch.config import BatchConfig, Outcome, Reporter, Stats, articles
+from summarize.batch.config import BatchConfig, Outcome, Reporter, articles
 from summarize.batch.discover import Found, from_list
+from summarize.batch.driver import Run
 from summarize.batch.jobs import BatchJob, RequestLine, ShardLimits
 from summarize.batch.jobs.shards import estimate_tokens
-from summarize.batch.run import Signals, result_line, write_run_json
-from summarize.batch.store import ResultLog, note_done, tidy
+from summarize.batch.store import ResultLog, note_done
 from summarize.batch.throttle import AIMD
 from summarize.batch.worker import Ready, Worker
 from summarize.config import Settings
@@ -72,17 +71,14 @@ def run_provider(
     result-written, result-recorded): for progress, and for crash tests.
     """
     settings = provider_settings(settings, options)
-    summarizer = Summarizer.from_settings(settings)
+    limiter = AIMD(config.concurrency) if options.reask == "live" else None
+    summarizer = Summarizer.from_settings(settings, limiter=limiter)
     if client is None and options.via == "batch-api":
         from summarize.backends.openai_compat import make_client
 
         client = make_client(settings, deadline=False)
-    stop = stop or threading.Event()
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    started = time.monotonic()
-    results = ResultLog(config.out)
-    index = results.open()
-    try:
+    # The job applies --max-tokens-total itself, before it sends: what it spends comes in batches.
+    with Run(config, ResultLog(config.out), reporter, stop=stop, budget=False) as run:
         job = BatchJob.open(
             options.folder(config.out),
             client,
@@ -92,17 +88,11 @@ def run_provider(
             sleep=sleep or time.sleep,
             on_step=on_step,
         )
-        with job, Signals(stop):
-            run = _Run(config, options, summarizer, job, results, index.done, stop, on_step)
-            run.reporter = reporter
-            run.go(sleep or _waiter(stop))
-        tidy(results, csv_tables=config.csv)
-    finally:
-        results.close()
-    report = run.report
-    report.stats.seconds = round(time.monotonic() - started, 3)
-    write_run_json(config, report.stats, summarizer, stamp, **report.ledger())
-    return report
+        with job, run.signals():
+            rounds = _Run(config, options, summarizer, job, run, on_step)
+            rounds.go(sleep or _waiter(run.stop))
+    run.write(summarizer, **rounds.report.ledger())
+    return rounds.report
 
 
 class _Run:
@@ -114,34 +104,28 @@ class _Run:
         options: ProviderOptions,
         summarizer: Summarizer,
         job: BatchJob,
-        results: ResultLog,
-        done: dict[str, str],
-        stop: threading.Event,
+        run: Run,
         on_step: Callable[[str], None] | None,
     ) -> None:
         self.config = config
         self.options = options
         self.summarizer = summarizer
         self.job = job
-        self.results = results
-        self.done = done
-        self.stop = stop
+        self.run = run
+        self.done = run.index.done
+        self.stop = run.stop
         self.notify = on_step or (lambda step: None)
-        self.worker = Worker(config, summarizer, done)
+        self.worker = Worker(config, summarizer, self.done)
         self.bodies = Bodies(job.manifest, summarizer.model, summarizer.settings.mode, job.save)
         self.store = ReplyStore(job.path("replies"))
         self.lookup = JobLookup(job)
         self.policy = Policy(reask_live=options.reask == "live")
-        self.report = ProviderReport(options, job.folder, Stats(), job.state(), model=summarizer.model)
+        self.report = ProviderReport(options, job.folder, run.stats, job.state(), model=summarizer.model)
         self.stats = self.report.stats
         self.live: list[Found] = []
         self.resubmit: list[str] = []
         self.spent = 0
-        self.reporter: Reporter | None = None
-        self._shown = 0.0
         self._listed = _keep_list(config, job)
-        if self.policy.reask_live:
-            summarizer.limiter = AIMD(config.concurrency)
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -230,7 +214,7 @@ class _Run:
         started = time.monotonic()
         ready = self.worker.prepare(item)
         if isinstance(ready, Outcome) and ready.status == "cached":
-            self.stats.record(ready)
+            self.run.record(ready)
             return
         if later:  # it was waiting: count it again by what it is now
             self.report.waiting = max(0, self.report.waiting - 1)
@@ -244,7 +228,7 @@ class _Run:
             self.live.append(item)
         elif not replayed.started and not self._affordable(replayed.new):
             self.stats.budget_reached = True
-            self.stats.record(Outcome(item.rel, "not_started"))
+            self.run.record(Outcome(item.rel, "not_started"))
         else:
             yield from self._pending(replayed)
 
@@ -311,11 +295,8 @@ class _Run:
 
     def _show(self, *, force: bool = False) -> None:
         """Redraw the progress (twice a second at most)."""
-        now = time.monotonic()
-        if self.reporter is not None and (force or now - self._shown > 0.5):
-            self._shown = now
-            self.stats.in_flight = self.report.waiting
-            self.reporter.update(self.stats)
+        self.stats.in_flight = self.report.waiting
+        self.run.show(force=force)
 
     # --- outcomes -----------------------------------------------------------------------
 
@@ -333,10 +314,9 @@ class _Run:
 
     def _record(self, outcome: Outcome) -> None:
         """Count OUTCOME and give it its results.jsonl line (this process is the only writer)."""
-        self.stats.record(outcome)
-        line = result_line(outcome)
-        self.results.append(line)
-        note_done(self.done, line)
+        line = self.run.record(outcome)
+        if line is not None:
+            note_done(self.done, line)
         self.notify("result-recorded")
 
 

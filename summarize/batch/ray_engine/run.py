@@ -19,17 +19,16 @@ import math
 import os
 import queue
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from summarize.backends import Backend
-from summarize.batch.config import BatchConfig, Reporter, Stats, articles
+from summarize.batch.config import BatchConfig, Outcome, Reporter, Stats, articles
 from summarize.batch.discover import DEFAULT_PATTERNS, Rules
+from summarize.batch.driver import Run
 from summarize.batch.ray_engine.actors import Articles, Job, job_config, outcome_of
 from summarize.batch.ray_engine.gate import GateFlags, start_gate
 from summarize.batch.ray_engine.llm import InJob, ProcessorModel
@@ -42,8 +41,7 @@ from summarize.batch.ray_engine.places import (
     open_place,
 )
 from summarize.batch.ray_engine.shards import ShardLog
-from summarize.batch.run import Signals, record_outcome, run_json
-from summarize.batch.store import RUN, ResultLog, tidy, warn_repaired
+from summarize.batch.store import ResultLog
 from summarize.config import Settings
 from summarize.errors import UserError
 from summarize.fsio import is_uri
@@ -52,6 +50,8 @@ from summarize.pipeline import Summarizer
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
+TICK = 0.1
+"""How long the driver waits for outcome rows before it looks at the signals again."""
 EXTRA = "pip install 'summarize[ray]'"
 
 
@@ -112,26 +112,13 @@ def run_on_ray(
     if reporter is not None:
         reporter.set_total(len(items))
     journal = ResultLog(Path(dest.root)) if dest.local else ShardLog(dest)
-    index = journal.open()
-    warn_repaired(index)
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    run = _RayRun(config, settings, options, src, dest, journal, reporter, backend, in_job)
-    try:
+    with Run(config, journal, reporter, stop=stop) as run:
+        cluster = _Cluster(config, settings, options, src, dest, backend, in_job)
         with ray_session(options):
-            extra = run.execute(items, index.done, stop or threading.Event())
-        if isinstance(journal, ResultLog):
-            tidy(journal, csv_tables=config.csv)
-        elif journal.needs_compaction:
-            journal.compact()
-    finally:
-        journal.close()
-    stats = run.stats
-    stats.seconds = round(time.monotonic() - run.started, 3)
+            extra = cluster.execute(run, items)
     # A folder's absolute path, as the thread engine writes it: `report` re-reads the articles.
     where = str(Path(src.root).resolve()) if src.local else src.uri
-    text = run_json(config, stats, summarizer, stamp, dir=where, outdir=dest.uri, engine="ray", **extra)
-    dest.write_text(RUN, text)
-    return stats
+    return run.write(summarizer, dest.write_text, dir=where, outdir=dest.uri, engine="ray", **extra)
 
 
 def _articles(config: BatchConfig, src: Place, dest: Place) -> Iterator[Article]:
@@ -183,50 +170,45 @@ def _quiet_ray_data(verbose: bool) -> None:
             handler.setLevel(logging.ERROR)
 
 
-@dataclass
-class _RayRun:
-    """One run on the cluster: the dataset, the gate, and the driver's loop over outcomes."""
+@dataclass(frozen=True)
+class _Cluster:
+    """The transport of one run: the gate, the dataset, and the outcome rows it streams back."""
 
     config: BatchConfig
     settings: Settings
     options: RayOptions
     src: Place
     dest: Place
-    journal: ResultLog | ShardLog
-    reporter: Reporter | None
     backend: Backend | None
     in_job: InJob | None
-    stats: Stats = field(default_factory=Stats)
-    started: float = field(default_factory=time.monotonic)
 
-    def execute(self, items: list[Article], done: dict[str, str], stop: threading.Event) -> dict[str, Any]:
-        """Run ITEMS on the cluster; what run.json says about it."""
+    def execute(self, run: Run, items: list[Article]) -> dict[str, Any]:
+        """Run ITEMS on the cluster under RUN's driver; what run.json says about it."""
         import ray
 
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         workers, threads = self._shape(len(items), cpus)
         gate = start_gate(self.config.concurrency, self.settings.timeout, workers * threads)
         flags = GateFlags(gate)
-        config, done_ref = job_config(self.config), ray.put(done)
-        job = Job(config, self.settings, done_ref, self.src, self.dest, gate, threads, self.backend)
+        config, done = job_config(self.config), ray.put(run.index.done)
+        job = Job(config, self.settings, done, self.src, self.dest, gate, threads, self.backend)
         try:
-            with Signals(stop) as signals:
-                feed = _Feed(self._outcomes(items, job, workers, threads, cpus)) if items else None
-                self._drive(feed, len(items), signals, flags)
+            run.halt = flags.view("halt")
+            rows: list[Row] = [
+                {"rel": a.rel, "path": a.path, "label": a.label, "problem": a.problem}
+                for a in run.items(items)
+            ]
+            outcomes = _fed(self._rows(rows, job, workers, threads, cpus)) if rows else iter(())
+            run.drive(outcomes, on_stop=flags.view("stop").set, in_flight=lambda: _in_flight(gate))
             status = ray.get(gate.status.remote())
         finally:
             ray.kill(gate)
-        self.stats.rate_limited, self.stats.limit_decreases = status["rate_limited"], status["decreases"]
+        run.stats.rate_limited, run.stats.limit_decreases = status["rate_limited"], status["decreases"]
         address = str(ray.get_runtime_context().gcs_address)
         return {"workers": workers, "threads_per_worker": threads, "ray_address": address}
 
-    def _outcomes(
-        self, items: list[Article], job: Job, workers: int, threads: int, cpus: int
-    ) -> Iterator[list[Row]]:
+    def _rows(self, rows: list[Row], job: Job, workers: int, threads: int, cpus: int) -> Iterator[list[Row]]:
         """Outcome rows as the cluster makes them: live actors, or rounds of the in-job model."""
-        rows: list[Row] = [
-            {"rel": a.rel, "path": a.path, "label": a.label, "problem": a.problem} for a in items
-        ]
         if self.in_job is not None:
             return self.in_job.batches(rows, job, workers)
         return _live(rows, job, workers, threads, cpus)
@@ -239,56 +221,12 @@ class _RayRun:
         threads = 1 if self.settings.uses_local else math.ceil(self.config.concurrency / workers)
         return max(1, min(workers, math.ceil(articles / threads))), threads
 
-    def _drive(self, feed: _Feed | None, total: int, signals: Signals, flags: GateFlags) -> None:
-        """Journal outcomes as they come, once per article; stop on a signal after the grace time."""
-        stats, seen, deadline = self.stats, set[str](), None
-        progress = _Progress(flags, self.reporter)
-        while feed is not None:
-            if signals.stop.is_set() and deadline is None:
-                stats.interrupted = True
-                flags.view("stop").set()  # every worker starts nothing new
-                deadline = time.monotonic() + self.config.grace_seconds
-            if deadline is not None and (time.monotonic() > deadline or signals.count > 1):
-                feed.abandoned.set()  # what is still in flight was not recorded: the next run redoes it
-                break
-            try:
-                rows = feed.rows.get(timeout=0.1)
-            except queue.Empty:
-                progress.tick(stats)
-                continue
-            if rows is None:
-                break
-            if isinstance(rows, BaseException):
-                raise _job_failed(rows)
-            for outcome in (outcome_of(row) for row in rows):
-                if outcome.rel not in seen:  # a retried batch delivers its articles again
-                    seen.add(outcome.rel)
-                    record_outcome(outcome, self.journal, stats, self.config, flags.view("halt"))
-            progress.tick(stats, changed=True)
-        stats.not_started = total - stats.processed
-        stats.in_flight = 0
-        progress.tick(stats, changed=True)
 
+def _in_flight(gate: Any) -> int:
+    """The requests in flight across the cluster, as the gate counts them."""
+    import ray
 
-class _Progress:
-    """Redraws on news or twice a second; asks the gate for the requests in flight."""
-
-    def __init__(self, flags: GateFlags, reporter: Reporter | None) -> None:
-        self.flags = flags
-        self.reporter = reporter
-        self._asked = 0.0
-
-    def tick(self, stats: Stats, *, changed: bool = False) -> None:
-        """Redraw if something changed or half a second went by."""
-        now = time.monotonic()
-        if self.reporter is None or (not changed and now - self._asked < 0.5):
-            return
-        if now - self._asked >= 0.5:
-            import ray
-
-            self._asked = now
-            stats.in_flight = int(ray.get(self.flags.gate.status.remote())["in_flight"])
-        self.reporter.update(stats)
+    return int(ray.get(gate.status.remote())["in_flight"])
 
 
 def _live(rows: list[Row], job: Job, workers: int, threads: int, cpus: int) -> Iterator[list[Row]]:
@@ -321,6 +259,26 @@ def _live(rows: list[Row], job: Job, workers: int, threads: int, cpus: int) -> I
         close = getattr(batches, "close", None)
         if close is not None:
             close()  # stops the job and its actors when the driver stops early
+
+
+def _fed(source: Iterator[list[Row]]) -> Iterator[Outcome | None]:
+    """The outcomes of SOURCE's rows, moved from the cluster by a thread of their own so the
+    driver can watch signals and deadlines while the cluster works (None: nothing new yet)."""
+    feed = _Feed(source)
+    try:
+        while True:
+            try:
+                rows = feed.rows.get(timeout=TICK)
+            except queue.Empty:
+                yield None
+                continue
+            if rows is None:
+                return
+            if isinstance(rows, BaseException):
+                raise _job_failed(rows)
+            yield from (outcome_of(row) for row in rows)
+    finally:
+        feed.abandoned.set()  # what is still in flight was not recorded: the next run redoes it
 
 
 class _Feed:
