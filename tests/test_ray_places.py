@@ -62,13 +62,13 @@ def test_a_dest_inside_src_is_not_listed(tmp_path: Path) -> None:
 def test_object_sink_refuses_names_that_escape_or_overwrite(tmp_path: Path) -> None:
     sink = ObjectSink(bucket(tmp_path))
     assert sink.target("sub/a.txt") == f"{tmp_path}/sub/a.txt.json"
-    for bad in ("../a.txt", "sub//a.txt", "./a.txt", "run"):
+    for bad in ("../a.txt", "sub//a.txt", "./a.txt", "run", "RUN", "batch-api/manifest", "Results/x"):
         with pytest.raises(InputError):
             sink.target(bad)
     target = sink.target("x.txt")
-    assert not sink.exists(target)
+    assert sink.read(target) is None
     sink.write(target, "{}")
-    assert sink.exists(target)
+    assert sink.read(target) == "{}"
 
 
 def test_reading_objects_fails_like_reading_files(tmp_path: Path) -> None:

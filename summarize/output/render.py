@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from summarize.fsio import dumps
 from summarize.schemas import ArticleSummary
 
 
 def to_json(result: ArticleSummary) -> str:
-    """The contract's JSON, indented, non-ASCII kept."""
-    return result.model_dump_json(indent=2) + "\n"
+    """The contract's JSON, indented, non-ASCII kept (a file name's undecodable bytes escaped:
+    summarize.fsio.dumps)."""
+    return dumps(result.model_dump(mode="json"), indent=2) + "\n"
 
 
 def to_markdown(result: ArticleSummary) -> str:
