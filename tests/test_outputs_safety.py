@@ -337,3 +337,19 @@ def test_9_fsio_reads_the_umask_without_changing_it(monkeypatch: pytest.MonkeyPa
     finally:
         real(previous)
         fsio.umask.cache_clear()
+
+
+def test_9_a_stored_reply_is_fsynced_before_it_counts_as_handed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarize.batch.provider.replies import Reply, ReplyStore, article_id
+
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(os.fstat(fd).st_ino) or real(fd))
+    store = ReplyStore(tmp_path)
+    aid = article_id(os.fsdecode(b"caf\xe9.txt"))  # a name that is not UTF-8 has an id too
+    store.add(Reply(f"{aid}-1", "requests-00001.jsonl", {"choices": []}))
+    path = store.path(aid)
+    assert path.stat().st_ino in synced  # the line itself
+    assert path.parent.stat().st_ino in synced  # and the new file's entry in its folder
