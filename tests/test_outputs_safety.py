@@ -353,3 +353,96 @@ def test_9_a_stored_reply_is_fsynced_before_it_counts_as_handed_out(
     path = store.path(aid)
     assert path.stat().st_ino in synced  # the line itself
     assert path.parent.stat().st_ino in synced  # and the new file's entry in its folder
+
+
+# --- 5. stale results served as cached ---------------------------------------------------------
+
+
+def test_5_a_corrupt_json_is_redone_and_the_dry_run_says_so(tmp_path: Path, echo: FakeOpenAIServer) -> None:
+    from summarize.batch import plan
+
+    root, out = tmp_path / "in", tmp_path / "out"
+    rels = make_articles(root, 2, sub=False)
+    run(root, out, echo)
+    (out / f"{rels[0]}.json").write_text('{"summary": "half', encoding="utf-8")
+    (out / f"{rels[1]}.json").write_text('{"not": "a result"}', encoding="utf-8")
+    settings = Settings(base_url=echo.base_url, model=MODEL)
+    planned = list(plan(BatchConfig(root=root, outdir=out), settings))
+    assert [p.cached for p in planned] == [False, False]
+    again = run(root, out, echo)
+    assert (again.ok, again.cached) == (2, 0)
+    for rel in rels:
+        assert json.loads((out / f"{rel}.json").read_text())["summary"]
+    assert run(root, out, echo).cached == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"mode": "json_object"},
+        {"max_tokens": 1000},
+        {"max_reasks": 0},
+        {"context_tokens": 50_000},
+        {"repair": False},
+        {"temperature": 0.5},
+    ],
+)
+def test_5_an_option_that_shapes_the_requests_redoes_the_article(
+    tmp_path: Path, echo: FakeOpenAIServer, change: dict[str, Any]
+) -> None:
+    root, out = tmp_path / "in", tmp_path / "out"
+    make_articles(root, 2)
+    run(root, out, echo)
+    changed = Settings(base_url=echo.base_url, model=MODEL, **change)
+    assert run(root, out, echo, settings=changed).ok == 2
+    assert run(root, out, echo, settings=changed).cached == 2
+
+
+def test_5_transport_options_keep_the_cache(tmp_path: Path, echo: FakeOpenAIServer) -> None:
+    root, out = tmp_path / "in", tmp_path / "out"
+    make_articles(root, 2)
+    run(root, out, echo)
+    patient = Settings(base_url=echo.base_url, model=MODEL, timeout=300.0, max_retries=1, api_key="k")
+    assert run(root, out, echo, settings=patient).cached == 2
+
+
+def test_5_a_new_settings_field_is_in_the_key_unless_declared_harmless() -> None:
+    from dataclasses import fields
+
+    from summarize.config import NOT_RESULT_SHAPING, result_shaping
+
+    names = {f.name for f in fields(Settings)}
+    assert names >= NOT_RESULT_SHAPING  # no stale declaration
+    assert set(result_shaping(Settings())) == names - NOT_RESULT_SHAPING
+    assert "api_key" not in result_shaping(Settings(api_key="secret"))  # a key is never hashed
+
+
+def test_5_a_changed_title_is_redone_with_the_new_source(tmp_path: Path, echo: FakeOpenAIServer) -> None:
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    body = "<p>The council approved a plan on Monday. The mayor said it would help commuters.</p>" * 3
+    page = root / "a.html"
+    page.write_text(f"<html><head><title>Old title</title></head><body>{body}</body></html>")
+    run(root, out, echo)
+    assert json.loads((out / "a.html.json").read_text())["source"]["title"] == "Old title"
+    page.write_text(f"<html><head><title>New title</title></head><body>{body}</body></html>")
+    assert run(root, out, echo).ok == 1
+    assert json.loads((out / "a.html.json").read_text())["source"]["title"] == "New title"
+    front = root / "b.md"
+    front.write_text("---\ndate: 2024-01-01\n---\nThe council approved a plan on Monday.\n")
+    run(root, out, echo)
+    front.write_text("---\ndate: 2024-02-02\n---\nThe council approved a plan on Monday.\n")
+    assert run(root, out, echo).ok == 1
+    assert json.loads((out / "b.md.json").read_text())["source"]["date"] == "2024-02-02"
+
+
+def test_5_a_replaced_model_file_with_the_same_name_changes_the_key(tmp_path: Path) -> None:
+    from summarize.pipeline import model_file_identity
+
+    gguf = tmp_path / "mine.gguf"
+    gguf.write_bytes(b"GGUF" + b"\0" * 10)
+    settings = Settings(local=True, model_path=str(gguf))
+    before = model_file_identity(settings)
+    gguf.write_bytes(b"GGUF" + b"\1" * 20)
+    assert model_file_identity(settings) != before
+    assert model_file_identity(Settings(base_url="http://x/v1", model="m")) == ""
