@@ -446,3 +446,30 @@ def test_5_a_replaced_model_file_with_the_same_name_changes_the_key(tmp_path: Pa
     gguf.write_bytes(b"GGUF" + b"\1" * 20)
     assert model_file_identity(settings) != before
     assert model_file_identity(Settings(base_url="http://x/v1", model="m")) == ""
+
+
+# --- 7. --from-file ---------------------------------------------------------------------------
+
+
+def test_7_from_file_takes_odd_names_once_and_refuses_dir_itself(
+    tmp_path: Path, echo: FakeOpenAIServer
+) -> None:
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    (root / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (root / "note: x.txt").write_text(ARTICLE.replace("Monday", "Sunday"), encoding="utf-8")
+    listing = io.StringIO(".\na.txt\n./a.txt\nnote: x.txt\nsub/../a.txt\n")
+    stats = run(root, out, echo, from_file=listing)
+    assert (stats.ok, stats.failed) == (2, 2)
+    assert len(echo.requests) == 2  # a.txt once, though listed twice
+    errors = {r["path"]: r["error"] for r in lines(out) if r["status"] == "failed"}
+    assert "names DIR itself" in errors["."] and "'..'" in errors["sub/../a.txt"]
+
+
+def test_7_outdir_equal_to_dir_says_why_nothing_would_happen(tmp_path: Path, echo: FakeOpenAIServer) -> None:
+    root = tmp_path / "in"
+    make_articles(root, 2)
+    result = _batch(root, root, echo)
+    assert result.exit_code == 1
+    assert "is DIR itself" in _one_error_line(result.stderr)
+    assert echo.requests == [] and not (root / RESULTS).exists()
