@@ -473,3 +473,27 @@ def test_7_outdir_equal_to_dir_says_why_nothing_would_happen(tmp_path: Path, ech
     assert result.exit_code == 1
     assert "is DIR itself" in _one_error_line(result.stderr)
     assert echo.requests == [] and not (root / RESULTS).exists()
+
+
+# --- 8. export and report name the lines they skip ------------------------------------------------
+
+
+def test_8_an_ok_line_that_is_not_a_valid_result_is_named(
+    tmp_path: Path, echo: FakeOpenAIServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    from summarize.output.corpus import read_batch
+
+    root, out = tmp_path / "in", tmp_path / "out"
+    rels = make_articles(root, 2, sub=False)
+    run(root, out, echo)
+    records = lines(out)
+    records[1]["result"]["summary"] = None  # edited by hand, or from another version
+    (out / RESULTS).write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        batch = read_batch(out)
+    assert [a.path for a in batch.articles] == [rels[0]]
+    assert batch.unreadable == 1 and batch.skipped == (
+        f"{rels[1]} (summary: Input should be a valid string)",
+    )
+    assert rels[1] in caplog.text and "left out" in caplog.text
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0

@@ -9,6 +9,7 @@ different text would mark the wrong words, which is worse than marking none.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,9 +22,12 @@ from pydantic import ValidationError
 
 from summarize.batch.store import RESULTS, RUN, SHARDS, read_records
 from summarize.errors import SummarizeError, UserError
+from summarize.fsio import shown
 from summarize.ingest import DEFAULT_MAX_BYTES, Document, load_document
 from summarize.ingest.decode import normalize_newlines
 from summarize.schemas import ArticleSummary
+
+log = logging.getLogger(__name__)
 
 TextStatus = Literal["ok", "missing", "unreadable", "changed"]
 
@@ -105,8 +109,13 @@ class Batch:
     sources: Sources
     failed: int = 0
     """Articles whose latest line is `failed`: they have no summary to show."""
-    unreadable: int = 0
-    """`ok` lines whose result is not a valid ArticleSummary (edited or from another version)."""
+    skipped: tuple[str, ...] = ()
+    """Paths whose `ok` line holds no valid ArticleSummary (edited or from another version)."""
+
+    @property
+    def unreadable(self) -> int:
+        """How many `ok` lines were skipped as not a valid result."""
+        return len(self.skipped)
 
 
 def read_batch(outdir: Path, *, articles_dir: Path | None = None) -> Batch:
@@ -116,7 +125,8 @@ def read_batch(outdir: Path, *, articles_dir: Path | None = None) -> Batch:
         for record in read_records(journal):
             latest[str(record["path"])] = record
     articles: list[Article] = []
-    failed = unreadable = 0
+    skipped: list[str] = []
+    failed = 0
     for path in sorted(latest):
         record = latest[path]
         if record.get("status") != "ok":
@@ -124,11 +134,26 @@ def read_batch(outdir: Path, *, articles_dir: Path | None = None) -> Batch:
             continue
         try:
             summary = ArticleSummary.model_validate(record.get("result"))
-        except ValidationError:
-            unreadable += 1
+        except ValidationError as exc:
+            skipped.append(f"{shown(path)} ({_first_error(exc)})")
             continue
         articles.append(Article(path, summary))
-    return Batch(outdir, articles, _sources(outdir, articles_dir), failed, unreadable)
+    if skipped:
+        log.warning(
+            "%s: %d `ok` line(s) hold no valid result and are left out: %s. Rerun the batch with --force "
+            "to redo them",
+            outdir,
+            len(skipped),
+            "; ".join(skipped),
+        )
+    return Batch(outdir, articles, _sources(outdir, articles_dir), failed, tuple(skipped))
+
+
+def _first_error(exc: ValidationError) -> str:
+    """The first problem of EXC as `field.path: message`."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "result"
+    return f"{where}: {first['msg']}"
 
 
 def _journals(outdir: Path) -> list[Path]:
