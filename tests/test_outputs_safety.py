@@ -497,3 +497,39 @@ def test_8_an_ok_line_that_is_not_a_valid_result_is_named(
     )
     assert rels[1] in caplog.text and "left out" in caplog.text
     assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+
+
+# --- 6. Markdown that stays text -----------------------------------------------------------------
+
+
+def test_6_markdown_escapes_article_and_model_text() -> None:
+    markdown_it = pytest.importorskip("markdown_it")  # rich's own Markdown parser (CommonMark)
+    from summarize.output.render import to_markdown
+    from summarize.schemas import ArticleSummary
+
+    hostile = "<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))"
+    quote = "first line\n## Not a heading\n![](http://tracker.example/p.gif)\n- not a list"
+    ev = {"quote": quote, "start": 0, "end": len(quote)}
+    result = ArticleSummary.model_validate(
+        {
+            "summary": "- " + hostile + "\n\n## Also not a heading",
+            "actors": [{"name": "<b>Ann</b>", "type": "person", "role": "*mayor*", "aliases": ["`x`"]}],
+            "stances": [
+                {"actor": "<b>Ann</b>", "topic": "[t](javascript:x)", "position": "support", "evidence": ev}
+            ],
+            "claims": [{"speaker": None, "text": hostile, "evidence": ev}],
+            "source": {"path": "a.txt", "sha256": "0" * 64, "title": "1. <i>Title</i>"},
+            "model": "m",
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "requests": 1},
+        }
+    )
+    md_text = to_markdown(result)
+    html = markdown_it.MarkdownIt("commonmark").enable("table").render(md_text)
+    for bad in ("<script", "<img", "<b>", "<i>", 'href="javascript', "<em>mayor", "<code>"):
+        assert bad not in html, bad
+    assert html.count("<h2>") == 3  # Actors, Claims, Stances: nothing from the article
+    assert html.count("<h1>") == 1 and "<ol" not in html and html.count("<ul>") == 3
+    assert html.count("<blockquote>") == 2
+    for block in html.split("<blockquote>")[1:]:
+        assert "Not a heading" in block.split("</blockquote>")[0]  # the whole quote stays inside
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown, not run
