@@ -533,3 +533,62 @@ def test_6_markdown_escapes_article_and_model_text() -> None:
     for block in html.split("<blockquote>")[1:]:
         assert "Not a heading" in block.split("</blockquote>")[0]  # the whole quote stays inside
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown, not run
+
+
+# --- 9. one writer of an object-store DEST --------------------------------------------------------
+
+
+def test_9_an_object_store_dest_has_one_writer_at_a_time(tmp_path: Path) -> None:
+    pafs = pytest.importorskip("pyarrow.fs")
+    from summarize.batch.ray_engine import shards
+    from summarize.batch.ray_engine.places import Place
+    from summarize.batch.ray_engine.shards import ShardLog
+    from summarize.errors import UserError
+
+    place = Place("mem://dest", pafs.LocalFileSystem(), str(tmp_path), local=False)
+    first = ShardLog(place)
+    first.open()
+    second = ShardLog(place)
+    with pytest.raises(UserError, match=r"another `summarize batch` .* is writing to mem://dest"):
+        second.open()
+    first.append({"path": "a", "status": "ok", "key": "k"})
+    first.close()  # releases the lock
+    assert not (tmp_path / LOCK).exists()
+    second.open()
+    second.close()
+    # A run that died leaves its lock; past STALE seconds without a heartbeat it is taken over.
+    dead = {"token": "dead", "host": "h", "pid": 1, "beat": 0.0}
+    (tmp_path / LOCK).write_text(json.dumps(dead))
+    third = ShardLog(place)
+    assert third.open().done == {"a": "k"}
+    third.close()
+    assert shards.STALE > shards.HEARTBEAT * 2  # a late heartbeat does not lose the lock
+
+
+class _Call:
+    def __init__(self, fn: Any) -> None:
+        self.remote = fn
+
+
+class _FakeGate:
+    """The gate's flag calls without Ray (`ray.get` is the identity in the test)."""
+
+    def __init__(self) -> None:
+        self.flags = {"stop": False, "halt": False}
+        self.status = _Call(lambda: {**self.flags, "in_flight": 0})
+        self.raise_flag = _Call(lambda name: self.flags.__setitem__(name, True))
+
+
+def test_9_a_gate_restarted_empty_gets_the_drivers_flags_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    ray = pytest.importorskip("ray")
+    from summarize.batch.ray_engine.gate import GateFlags
+
+    monkeypatch.setattr(ray, "get", lambda ref: ref)
+    gate = _FakeGate()
+    driver = GateFlags(gate, every=0.0)
+    driver.view("stop").set()
+    assert gate.flags["stop"]
+    gate.flags = {"stop": False, "halt": False}  # Ray restarted the gate actor: its state is gone
+    driver.keep()
+    assert gate.flags == {"stop": True, "halt": False}
+    assert GateFlags(gate, every=0.0).is_set("stop")  # a worker sees the run stopping

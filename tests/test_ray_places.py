@@ -108,7 +108,9 @@ def test_shards_resume_and_compact_to_one_line_per_article(
     (only,) = second.shards()
     kept = [json.loads(line) for line in Path(only).read_text().splitlines()]
     assert sorted((r["path"], r["status"]) for r in kept) == [("a", "ok"), ("b", "ok"), ("c", "ok")]
-    assert ShardLog(place).open().done == {"a": "ka", "b": "kb", "c": "kc"}
+    third = ShardLog(place)
+    assert third.open().done == {"a": "ka", "b": "kb", "c": "kc"}
+    third.close()
 
 
 def test_engine_ray_without_ray_is_one_line_naming_the_extra(

@@ -244,6 +244,7 @@ class _RayRun:
         stats, seen, deadline = self.stats, set[str](), None
         progress = _Progress(flags, self.reporter)
         while feed is not None:
+            flags.keep()  # a gate restarted empty gets the stop and halt flags again
             if signals.stop.is_set() and deadline is None:
                 stats.interrupted = True
                 flags.view("stop").set()  # every worker starts nothing new
@@ -284,10 +285,8 @@ class _Progress:
         if self.reporter is None or (not changed and now - self._asked < 0.5):
             return
         if now - self._asked >= 0.5:
-            import ray
-
             self._asked = now
-            stats.in_flight = int(ray.get(self.flags.gate.status.remote())["in_flight"])
+            stats.in_flight = int(self.flags.status()["in_flight"])
         self.reporter.update(stats)
 
 
