@@ -592,3 +592,19 @@ def test_9_a_gate_restarted_empty_gets_the_drivers_flags_again(monkeypatch: pyte
     driver.keep()
     assert gate.flags == {"stop": True, "halt": False}
     assert GateFlags(gate, every=0.0).is_set("stop")  # a worker sees the run stopping
+
+
+def test_1_export_and_report_show_such_a_name_and_find_its_text(
+    tmp_path: Path, echo: FakeOpenAIServer
+) -> None:
+    from summarize.output.corpus import read_batch, texts
+
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    (root / os.fsdecode(b"caf\xe9.txt")).write_text(ARTICLE, encoding="utf-8")
+    run(root, out, echo, csv=True)
+    ((article, text),) = list(texts(read_batch(out)))
+    assert article.path == "caf\\xe9.txt" and text.status == "ok"
+    assert runner.invoke(app, ["export", str(out), "--sqlite", str(tmp_path / "x.db")]).exit_code == 0
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+    assert "xe9.txt" in (out / "report.html").read_text(encoding="utf-8")  # inside its JSON data

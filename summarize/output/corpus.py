@@ -37,8 +37,11 @@ class Article:
     """One summarized article of a batch."""
 
     path: str
-    """Path relative to the batch's source folder, as in results.jsonl."""
+    """Path relative to the batch's source folder, as in results.jsonl, as a person reads it
+    (a byte that is not UTF-8 shown as `\\xe9`: SQLite and HTML take UTF-8 only)."""
     summary: ArticleSummary
+    name: str | None = None
+    """The path as the file system names it, when it differs from PATH."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Sources:
         """Re-ingest ARTICLE's source; the text only when it is the one the offsets index into."""
         if self.root is None:
             return Text("missing", note="the batch's run.json does not say where the articles are")
-        rel = PurePosixPath(article.path)
+        rel = PurePosixPath(article.name or article.path)
         if rel.is_absolute() or ".." in rel.parts:
             return Text("missing", note="the article's path is not inside the source folder")
         path = self.root / rel
@@ -137,7 +140,7 @@ def read_batch(outdir: Path, *, articles_dir: Path | None = None) -> Batch:
         except ValidationError as exc:
             skipped.append(f"{shown(path)} ({_first_error(exc)})")
             continue
-        articles.append(Article(path, summary))
+        articles.append(_readable(path, summary))
     if skipped:
         log.warning(
             "%s: %d `ok` line(s) hold no valid result and are left out: %s. Rerun the batch with --force "
@@ -147,6 +150,14 @@ def read_batch(outdir: Path, *, articles_dir: Path | None = None) -> Batch:
             "; ".join(skipped),
         )
     return Batch(outdir, articles, _sources(outdir, articles_dir), failed, tuple(skipped))
+
+
+def _readable(path: str, summary: ArticleSummary) -> Article:
+    """The Article of PATH, its names shown readably when the file's name is not UTF-8."""
+    if shown(path) == path and shown(summary.source.path) == summary.source.path:
+        return Article(path, summary)
+    source = summary.source.model_copy(update={"path": shown(summary.source.path)})
+    return Article(shown(path), summary.model_copy(update={"source": source}), name=path)
 
 
 def _first_error(exc: ValidationError) -> str:
