@@ -608,3 +608,16 @@ def test_1_export_and_report_show_such_a_name_and_find_its_text(
     assert runner.invoke(app, ["export", str(out), "--sqlite", str(tmp_path / "x.db")]).exit_code == 0
     assert runner.invoke(app, ["report", str(out)]).exit_code == 0
     assert "xe9.txt" in (out / "report.html").read_text(encoding="utf-8")  # inside its JSON data
+
+
+def test_1_a_failed_article_with_such_a_name_is_in_run_json(tmp_path: Path, echo: FakeOpenAIServer) -> None:
+    from summarize.testing import Reply
+
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    (root / os.fsdecode(b"caf\xe9.txt")).write_text(ARTICLE, encoding="utf-8")
+    echo.enqueue(Reply(400, {"error": {"message": "bad"}}))
+    stats = run(root, out, echo)
+    assert stats.failed == 1
+    failures = json.loads((out / RUN).read_bytes())["failures"]
+    assert [os.fsencode(f["path"]) for f in failures] == [b"caf\xe9.txt"]

@@ -14,7 +14,6 @@ run can abandon a hung request and still exit.
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import signal
@@ -33,7 +32,7 @@ from summarize.batch.throttle import AIMD
 from summarize.batch.worker import Worker, one_line
 from summarize.config import Settings
 from summarize.errors import UserError
-from summarize.fsio import atomic_write_text
+from summarize.fsio import atomic_write_text, dumps
 from summarize.pipeline import Summarizer
 from summarize.schemas import SCHEMA_VERSION
 
@@ -271,4 +270,4 @@ def run_json(config: BatchConfig, stats: Stats, summarizer: Summarizer, started:
         "exit_code": stats.exit_code,
         **extra,
     }
-    return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+    return dumps(summary, indent=2) + "\n"  # a failed file's name may hold undecodable bytes
