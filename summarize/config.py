@@ -88,6 +88,21 @@ class Settings:
 DEFAULTS = Settings()
 """The defaults, for help texts and option dataclasses."""
 
+NOT_RESULT_SHAPING = frozenset(
+    {"base_url", "api_key", "cache_dir", "threads", "max_retries", "retry_budget", "timeout"}
+    | {"connect_timeout", "prompts_dir"}
+)
+"""Settings fields that change where a request goes or how patiently it is sent, never what it
+asks or what its answer becomes (the prompts' folder counts by its content, the model by its
+label and file). The batch cache key covers EVERY OTHER field, so an option added to Settings
+is covered unless it is declared here: a rerun redoes an article when it changes."""
+
+
+def result_shaping(s: Settings) -> dict[str, object]:
+    """The fields of S that can change an article's result (all but NOT_RESULT_SHAPING)."""
+    return {f.name: getattr(s, f.name) for f in fields(s) if f.name not in NOT_RESULT_SHAPING}
+
+
 _FIELDS = frozenset(f.name for f in fields(Settings))
 
 

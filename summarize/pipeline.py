@@ -13,15 +13,18 @@ conversation is driven live here (`summarize`), or round by round by provider ba
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
+import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TypeVar
 
 from summarize.backends import Backend, context_size, is_small, labels_positions, make_backend, model_label
 from summarize.backends.openai_compat import estimate_tokens
-from summarize.config import Settings, check, check_endpoint, resolve
+from summarize.config import Settings, check, check_endpoint, resolve, result_shaping
 from summarize.draft import Drafter, DraftOptions, Part
 from summarize.draft.budget import ContextBudget
 from summarize.draft.chunking import Chunk, plan_chunks
@@ -104,17 +107,24 @@ class Summarizer:
                 self._backend = make_backend(self.settings)
             return self._backend
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """What, besides the article, decides the result: model, prompts, drafter, schema."""
+        """What, besides the article, decides the result: model (its label and its file), prompts,
+        drafter, schema, and every setting that shapes the requests (config.result_shaping)."""
+        shaping = json.dumps(result_shaping(self.settings), sort_keys=True, default=str)
         h = hashlib.sha256()
-        for part in (self.model, self.prompts.fingerprint, self.drafter.name, SCHEMA_VERSION):
-            h.update(part.encode("utf-8") + b"\0")
+        for part in (self.model, self.prompts.fingerprint, self.drafter.name, SCHEMA_VERSION, shaping):
+            h.update(part.encode("utf-8", "surrogateescape") + b"\0")
+        h.update(model_file_identity(self.settings).encode("utf-8", "surrogateescape"))
         return h.hexdigest()
 
     def cache_key(self, doc: Document) -> str:
-        """The batch cache key of DOC: its clean text and the fingerprint."""
-        return hashlib.sha256(doc.text.encode("utf-8") + b"\0" + self.fingerprint.encode()).hexdigest()
+        """The batch cache key of DOC: its clean text, its metadata (title, date, author, site,
+        url, language, kind: what the prompt and `source` carry) and the fingerprint."""
+        h = hashlib.sha256(doc.text.encode("utf-8") + b"\0")
+        h.update(json.dumps(document_metadata(doc), sort_keys=True).encode("utf-8", "surrogateescape"))
+        h.update(b"\0" + self.fingerprint.encode())
+        return h.hexdigest()
 
     def load(self, path: str, label: str | None = None) -> Document:
         """Read and clean the article at PATH as the settings say (--raw, --max-bytes); LABEL
@@ -209,6 +219,33 @@ class Summarizer:
         """Our estimate of the largest request just sent: prompt plus room for the answer."""
         largest = max(count(doc.text[c.start : c.end]) for c in chunks)
         return count(self.drafter.overhead(doc)) + largest + self.settings.max_tokens
+
+
+# Document fields the key leaves out: the text is hashed on its own; the path is the journal's
+# own key (a moved DIR must not redo every article); `removed` is what ingestion cut away.
+_NOT_METADATA = frozenset({"text", "path", "removed"})
+
+
+def document_metadata(doc: Document) -> dict[str, object]:
+    """DOC's metadata, every Document field but its text, path and removed lines."""
+    return {f.name: getattr(doc, f.name) for f in fields(doc) if f.name not in _NOT_METADATA}
+
+
+def model_file_identity(settings: Settings) -> str:
+    """The local model file as the cache knows it: a bundled model by its SHA-256, a file of your
+    own by size and modification time (replaced under the same name: a new key); '' for an endpoint."""
+    if not settings.uses_local:
+        return ""
+    from summarize.backends.model_files import bundled_for
+
+    bundled = bundled_for(settings.model_path)
+    if bundled is not None:
+        return bundled.sha256
+    try:
+        st = os.stat(os.path.expanduser(str(settings.model_path)))
+    except OSError:
+        return "missing"
+    return f"{st.st_size}:{st.st_mtime_ns}"
 
 
 def shifted(part: Part, offset: int) -> Part:

@@ -258,7 +258,9 @@ def test_cli_export_and_errors(room: Newsroom, tmp_path: Path) -> None:
 
 
 def test_cli_export_to_a_path_that_cannot_be_a_file_is_one_error_line(room: Newsroom) -> None:
-    under_a_file = room.outdir / "results.jsonl" / "x.db"
+    plain = room.outdir.parent / "plain.txt"
+    plain.write_text("a file, not a folder")
+    under_a_file = plain / "x.db"
     result = CliRunner().invoke(app, ["export", str(room.outdir), "--sqlite", str(under_a_file)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: cannot write {under_a_file} (")

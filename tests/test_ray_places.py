@@ -62,13 +62,13 @@ def test_a_dest_inside_src_is_not_listed(tmp_path: Path) -> None:
 def test_object_sink_refuses_names_that_escape_or_overwrite(tmp_path: Path) -> None:
     sink = ObjectSink(bucket(tmp_path))
     assert sink.target("sub/a.txt") == f"{tmp_path}/sub/a.txt.json"
-    for bad in ("../a.txt", "sub//a.txt", "./a.txt", "run"):
+    for bad in ("../a.txt", "sub//a.txt", "./a.txt", "run", "RUN", "batch-api/manifest", "Results/x"):
         with pytest.raises(InputError):
             sink.target(bad)
     target = sink.target("x.txt")
-    assert not sink.exists(target)
+    assert sink.read(target) is None
     sink.write(target, "{}")
-    assert sink.exists(target)
+    assert sink.read(target) == "{}"
 
 
 def test_reading_objects_fails_like_reading_files(tmp_path: Path) -> None:
@@ -108,7 +108,9 @@ def test_shards_resume_and_compact_to_one_line_per_article(
     (only,) = second.shards()
     kept = [json.loads(line) for line in Path(only).read_text().splitlines()]
     assert sorted((r["path"], r["status"]) for r in kept) == [("a", "ok"), ("b", "ok"), ("c", "ok")]
-    assert ShardLog(place).open().done == {"a": "ka", "b": "kb", "c": "kc"}
+    third = ShardLog(place)
+    assert third.open().done == {"a": "ka", "b": "kb", "c": "kc"}
+    third.close()
 
 
 def test_engine_ray_without_ray_is_one_line_naming_the_extra(

@@ -62,6 +62,12 @@ def articles(config: BatchConfig) -> Iterator[Found]:
     if not config.root.is_dir():
         raise UserError(f"{config.root} is not a folder. Pass the folder that holds the articles")
     out = config.out.resolve()
+    if out == config.root.resolve():
+        # The walk never enters OUTDIR, so it would find nothing at all.
+        raise UserError(
+            f"-o {config.out} is DIR itself, and the walk never enters the output folder. "
+            "Pass another -o OUTDIR (by default DIR/../<DIR name>.summaries)"
+        )
     rules = Rules(patterns=config.patterns or DEFAULT_PATTERNS, excludes=config.excludes, prune=(out,))
     return walk(config.root, rules)
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PATTERNS: tuple[str, ...] = ("*.txt", "*.md", "*.html", "*.htm", "*.html.gz", "*.htm.gz")
 
@@ -137,22 +140,31 @@ def _file_problem(entry: os.DirEntry[str]) -> str | None:
 def from_list(root: Path, lines: Iterable[str]) -> Iterator[Found]:
     """Yield the articles named one per line (relative to ROOT), in the order given.
 
-    Blank lines are ignored. An absolute path or one with `..` is yielded with a
-    problem: outputs are written under OUTDIR at the same relative path, and such a
-    path could escape it.
+    Blank lines are ignored, and so is a later line that names an article already listed
+    (`a.txt`, `./a.txt`): it would be summarized, and paid for, twice. An absolute path or
+    one with `..` is yielded with a problem: outputs are written under OUTDIR at the same
+    relative path, and such a path could escape it.
     """
+    seen: set[str] = set()
     for line in lines:
         rel = line.rstrip("\r\n")
         if not rel.strip():
             continue
-        yield checked(root, rel)
+        found = checked(root, rel)
+        if found.rel in seen:
+            log.warning("--from-file: %s is listed more than once: summarized once", found.rel)
+            continue
+        seen.add(found.rel)
+        yield found
 
 
 def checked(root: Path, rel: str) -> Found:
-    """A Found for REL under ROOT, with a problem when REL is not a safe relative path."""
+    """A Found for REL under ROOT, with a problem when REL is not a safe relative path to a file."""
     pure = PurePosixPath(rel.replace("\\", "/"))
-    if pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
+    if pure.is_absolute() or ".." in pure.parts:
         return Found(rel, root, "path is absolute or goes up with '..'. List paths relative to DIR")
+    if not pure.parts:
+        return Found(rel, root, "names DIR itself, not an article. List the files inside DIR")
     norm = str(pure)
     path = root / norm
     if path.is_symlink() and not path.exists():

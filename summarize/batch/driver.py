@@ -16,7 +16,6 @@ signal abandons it at once), and writes run.json at the end.
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
@@ -28,7 +27,7 @@ from typing import Any, Protocol
 
 from summarize.batch.config import BatchConfig, Outcome, Reporter, Stats
 from summarize.batch.store import RUN, Index, tidy, warn_repaired
-from summarize.fsio import atomic_write_text
+from summarize.fsio import atomic_write_text, dumps
 from summarize.pipeline import Summarizer
 from summarize.schemas import SCHEMA_VERSION
 
@@ -184,16 +183,20 @@ class Run:
         *,
         on_stop: Callable[[], None] | None = None,
         in_flight: Callable[[], int] | None = None,
+        on_tick: Callable[[], None] | None = None,
     ) -> None:
         """Journal OUTCOMES as they come, once per article; on a signal, ON_STOP tells the
         transport to start nothing new, and after the grace time (or a second signal) what is
         still in flight is abandoned: it was not recorded, the next run redoes it. IN_FLIGHT
-        asks the transport what is in flight, for the progress (default: drawn, not finished)."""
+        asks the transport what is in flight, for the progress (default: drawn, not finished);
+        ON_TICK runs on every turn of the loop (the Ray gate's flags are kept set)."""
         stats, seen, deadline = self.stats, set[str](), None
         asked = float("-inf")
         try:
             with self.signals() as signals:
                 for outcome in outcomes:
+                    if on_tick is not None:
+                        on_tick()
                     if self.stop.is_set() and deadline is None:
                         stats.interrupted = True
                         if on_stop is not None:
@@ -301,4 +304,4 @@ def run_json(config: BatchConfig, stats: Stats, summarizer: Summarizer, started:
         "exit_code": stats.exit_code,
         **extra,
     }
-    return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+    return dumps(summary, indent=2) + "\n"  # a failed file's name may hold undecodable bytes

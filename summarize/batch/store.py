@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from summarize.errors import InputError, UserError
-from summarize.fsio import atomic_writer
+from summarize.fsio import atomic_writer, dumps, shown
 
 log = logging.getLogger(__name__)
 
@@ -30,26 +30,109 @@ SHARDS = "results"
 """An object-storage DEST's journal: RESULTS's lines in shards, `results/<run>-...-<n>.jsonl`."""
 RUN = "run.json"
 LOCK = ".summarize.lock"
-RESERVED = (RESULTS, RUN, "actors.csv", "stances.csv", "claims.csv")
+REPORT = "report.html"
+"""`summarize report`'s default file in OUTDIR."""
+CSV_FILES = ("actors.csv", "stances.csv", "claims.csv")
+OWN = frozenset(
+    {RESULTS, SHARDS, RUN, LOCK, REPORT, *CSV_FILES}
+    # The provider path's job folders, its request files and its runner's outputs
+    # (summarize.batch.provider: ProviderOptions.folder, runner_requests, RUNNER_OUT).
+    | {"batch-api", "batch-jsonl", "requests", "vllm-out"}
+)
+"""The tool's own files and folders at the top of OUTDIR. No article's output may be one of
+them or lie under one, whatever the case of its letters (a case-insensitive file system
+makes `RUN.json` the same file as run.json)."""
+_OWN_FOLDED = frozenset(name.casefold() for name in OWN)
+RESERVED = tuple(sorted(OWN))
+
+
+def refuse_own(outdir: Path, target: Path, *, allowed: tuple[str, ...] = ()) -> None:
+    """UserError when TARGET, a command's output file, is one of OUTDIR's own files (the journal,
+    run.json, a job folder...) other than ALLOWED, or a symbolic link there: writing it would
+    lose the batch's state."""
+    base = os.path.realpath(outdir)
+    where = os.path.realpath(target)
+    if os.path.commonpath([base, where]) != base or where == base:
+        return
+    mine = own_file(os.path.relpath(where, base).replace(os.sep, "/"))
+    if mine is not None and mine.casefold() not in {a.casefold() for a in allowed}:
+        raise UserError(
+            f"{target} is {mine} of the batch in {outdir}, which summarize keeps for itself. "
+            "Write to another file"
+        )
+
+
+NAME_MAX = 255
+"""The longest file name (in bytes) of the usual file systems (ext4, xfs, btrfs, APFS, NTFS)."""
+
+
+def own_file(rel_out: str) -> str | None:
+    """The tool's own file or folder that REL_OUT (an output's path in OUTDIR, '/'-separated)
+    is or lies under, compared case-insensitively; None when it reaches none."""
+    first = rel_out.split("/", 1)[0]
+    return first if first.casefold() in _OWN_FOLDED else None
+
+
+def output_rel(rel: str) -> str:
+    """`<rel>.json`, the output of the article at REL relative to OUTDIR: the one rule of every
+    engine. InputError when REL could leave OUTDIR or reach the tool's own files."""
+    out = rel + ".json"
+    if rel.startswith("/") or any(part in ("", ".", "..") for part in rel.split("/")):
+        raise _outside(rel)
+    mine = own_file(out)
+    if mine is not None:
+        raise InputError(
+            f"{shown(rel)}: its output would {'overwrite' if mine == out else 'be written inside'} "
+            f"{shown(mine)}, which summarize keeps for itself in the output folder. Rename the file "
+            "or its folder"
+        )
+    return out
+
+
+def _outside(rel: str) -> InputError:
+    return InputError(f"{shown(rel)}: its output would be written outside the output folder. Rename the file")
 
 
 def output_path(outdir: Path, rel: str) -> Path:
-    """OUTDIR/<rel>.json, refusing any REL that would land outside OUTDIR or on a reserved file."""
+    """OUTDIR/<rel>.json, refusing, before anything is paid for, any REL whose output would land
+    outside OUTDIR, on the tool's own files, or where no file can be written (a folder in its
+    place, a file where its folder should be, a name too long)."""
     base = os.path.abspath(outdir)
-    target = os.path.abspath(os.path.join(base, rel + ".json"))
+    target = os.path.abspath(os.path.join(base, output_rel(rel)))
     if os.path.commonpath([base, target]) != base or target == base:
-        raise InputError(f"{rel}: its output would be written outside the output folder. Rename the file")
+        raise _outside(rel)
     real_base = os.path.realpath(base)
     if os.path.commonpath([real_base, os.path.realpath(target)]) != real_base:
         # A symbolic link inside OUTDIR must not carry an output out of it.
         raise InputError(
-            f"{rel}: its output would go through a symbolic link out of the output folder. Remove the link"
+            f"{shown(rel)}: its output would go through a symbolic link out of the output folder. "
+            "Remove the link"
         )
-    if os.path.relpath(target, base) in RESERVED:
-        raise InputError(
-            f"{rel}: its output would overwrite {os.path.relpath(target, base)}. Rename the file"
-        )
+    _check_writable(base, target, rel)
     return Path(target)
+
+
+def _check_writable(base: str, target: str, rel: str) -> None:
+    """InputError when no file can be written at TARGET, found by looking, not by writing."""
+    parts = os.path.relpath(target, base).split(os.sep)
+    if any(len(os.fsencode(part)) > NAME_MAX for part in parts):
+        raise InputError(
+            f"{shown(rel)}: its output's name is longer than {NAME_MAX} bytes, more than a file system "
+            "takes. Rename the file"
+        )
+    if os.path.isdir(target):
+        raise InputError(
+            f"{shown(rel)}: a folder {shown(os.path.relpath(target, base))} is where its output goes. "
+            "Rename the file or that folder"
+        )
+    folder = base
+    for part in parts[:-1]:
+        folder = os.path.join(folder, part)
+        if os.path.lexists(folder) and not os.path.isdir(folder):
+            raise InputError(
+                f"{shown(rel)}: its output needs the folder {shown(os.path.relpath(folder, base))}, and a "
+                "file is there. Rename the file or the other one"
+            )
 
 
 def note_done(done: dict[str, str], record: dict[str, Any]) -> None:
@@ -120,6 +203,13 @@ class ResultLog(Journal):
     def open(self) -> Index:
         """Lock OUTDIR, repair a torn last line, read what is done, open for appending."""
         self.outdir.mkdir(parents=True, exist_ok=True)
+        for own in (self.path, self.outdir / LOCK):
+            if own.is_symlink():
+                # Writing through it would put the journal (or lock) outside OUTDIR.
+                raise UserError(
+                    f"{own} is a symbolic link; summarize writes its own files in the output folder "
+                    "only. Remove the link (move the file it points to into its place if you need it)"
+                )
         self._lock_fd = os.open(self.outdir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -137,10 +227,13 @@ class ResultLog(Journal):
     def append(self, record: dict[str, Any]) -> None:
         """Write RECORD as one line, in one write, and make it durable."""
         data = encode_line(record)
-        written = os.write(self._fd, data)
-        while written < len(data):  # a regular file takes it whole; be correct anyway
-            written += os.write(self._fd, data[written:])
-        os.fsync(self._fd)
+        try:
+            written = os.write(self._fd, data)
+            while written < len(data):  # a regular file takes it whole; be correct anyway
+                written += os.write(self._fd, data[written:])
+            os.fsync(self._fd)
+        except OSError as exc:  # a full disk: a torn line at most, cut off by the next open
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
         self.count(record)
 
     def compact(self) -> None:
@@ -223,8 +316,9 @@ def parse_records(lines: Iterable[bytes]) -> Iterator[dict[str, Any] | None]:
 
 
 def encode_line(record: dict[str, Any]) -> bytes:
-    """RECORD as one journal line, newline included."""
-    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    """RECORD as one journal line, newline included (a file name's undecodable bytes escaped:
+    summarize.fsio.dumps)."""
+    return (dumps(record) + "\n").encode("utf-8")
 
 
 def latest_lines(lines: Callable[[], Iterable[bytes]]) -> Iterator[bytes]:
@@ -259,7 +353,25 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+
+
+def cell(value: object) -> object:
+    """VALUE as a CSV cell a spreadsheet shows as text: a string that could start a formula gets
+    a leading `'`, and a file name's undecodable bytes are shown as `\\xff`."""
+    if not isinstance(value, str):
+        return value
+    value = shown(value)
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def _rows(kind: str, path: str, result: dict[str, Any]) -> Iterator[list[object]]:
+    for row in _raw_rows(kind, path, result):
+        yield [cell(v) for v in row]
+
+
+def _raw_rows(kind: str, path: str, result: dict[str, Any]) -> Iterator[list[object]]:
     for item in result.get(kind) or []:
         if kind == "actors":
             yield [
@@ -278,7 +390,7 @@ def _rows(kind: str, path: str, result: dict[str, Any]) -> Iterator[list[object]
 def write_csv_tables(outdir: Path) -> None:
     """actors.csv, stances.csv, claims.csv from the `ok` lines of results.jsonl (one row per item)."""
     for kind, columns in CSV_COLUMNS.items():
-        with atomic_writer(outdir / f"{kind}.csv") as raw:
+        with atomic_writer(outdir / f"{kind}.csv") as raw:  # CSV_FILES
             text = _TextOut(raw)
             writer = csv.writer(text)
             writer.writerow(columns)

@@ -7,8 +7,8 @@ where its JSON goes (a `Sink`) change.
 
 from __future__ import annotations
 
+import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import ValidationError
+
 from summarize.batch.config import BatchConfig, Outcome
 from summarize.batch.discover import Found
 from summarize.batch.store import output_path
 from summarize.errors import SummarizeError
-from summarize.fsio import atomic_write_text
+from summarize.fsio import atomic_write_text, cannot_write
 from summarize.ingest import Document
 from summarize.output.render import to_json
 from summarize.pipeline import Summarizer
@@ -44,8 +46,8 @@ class Sink(Protocol):
         """Where REL's JSON goes; InputError when REL cannot be placed safely."""
         ...
 
-    def exists(self, target: str) -> bool:
-        """Whether TARGET was written (a cached article needs its JSON)."""
+    def read(self, target: str) -> str | None:
+        """The text at TARGET, None when there is none (a cached article needs its JSON)."""
         ...
 
     def write(self, target: str, text: str) -> None:
@@ -63,9 +65,13 @@ class FolderSink:
         """OUTDIR/<rel>.json, refused when it would leave OUTDIR."""
         return str(output_path(self.out, rel))
 
-    def exists(self, target: str) -> bool:
-        """Whether the file is there."""
-        return os.path.exists(target)
+    def read(self, target: str) -> str | None:
+        """The file's text, None when it is missing or unreadable."""
+        try:
+            with open(target, "rb") as fh:
+                return fh.read().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
 
     def write(self, target: str, text: str) -> None:
         """Replace the file atomically."""
@@ -148,14 +154,30 @@ class Worker:
         return Ready(item, doc, self.summarizer.cache_key(doc), target)
 
     def cached(self, ready: Ready) -> bool:
-        """Whether READY succeeded before with this content, model and prompts, and its JSON
-        is still there (the dry run asks the same)."""
+        """Whether READY succeeded before with this key (content, metadata, model, prompts and
+        the options that shape requests) and its JSON is still there and a valid result of
+        this text (the dry run asks the same)."""
         done = self.done.get(ready.item.rel) == ready.key
-        return not self.config.force and done and self.sink.exists(ready.target)
+        return not self.config.force and done and self._valid_json(ready)
+
+    def _valid_json(self, ready: Ready) -> bool:
+        text = self.sink.read(ready.target)
+        if text is None:
+            return False
+        try:  # json.loads, not pydantic's parser: it reads a name's escaped bytes (fsio.dumps) back
+            summary = ArticleSummary.model_validate(json.loads(text))
+        except (ValueError, ValidationError):
+            log.warning("%s: its JSON is not a valid result: summarizing it again", ready.item.rel)
+            return False
+        return summary.source.sha256 == ready.doc.sha256
 
     def finish(self, ready: Ready, summary: ArticleSummary, started: float) -> Outcome:
-        """Write SUMMARY to its target (atomically, before its results line): the ok outcome."""
-        self.sink.write(ready.target, to_json(summary))
+        """Write SUMMARY to its target (atomically, before its results line): the ok outcome,
+        or a failed one that still counts what the article cost when the write is refused."""
+        try:
+            self.sink.write(ready.target, to_json(summary))
+        except OSError as exc:
+            return self.failed(ready, cannot_write(ready.target, exc), summary.usage, started)
         result = summary.model_dump(mode="json")
         return Outcome(ready.item.rel, "ok", ready.key, result, usage=summary.usage, seconds=_since(started))
 

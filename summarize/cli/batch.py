@@ -221,15 +221,18 @@ def batch_cmd(
         if dry_run:
             _dry_run(config, settings())
             return
-        if on_ray:
-            from summarize.batch.ray_engine import RayOptions
+        from summarize.fsio import output_errors
 
-            options = RayOptions(directory, output, address, workers, log_to_driver=verbose)
-            code = run_ray(config, settings(), options, quiet=quiet, verbose=verbose)
-        elif job is not None:
-            code = _run_provider(config, settings(), job, quiet=quiet, verbose=verbose)
-        else:
-            code = _run_threads(config, settings(), quiet=quiet, verbose=verbose)
+        with output_errors(output or config.out):  # a full or read-only OUTDIR: one line, exit 1
+            if on_ray:
+                from summarize.batch.ray_engine import RayOptions
+
+                options = RayOptions(directory, output, address, workers, log_to_driver=verbose)
+                code = run_ray(config, settings(), options, quiet=quiet, verbose=verbose)
+            elif job is not None:
+                code = _run_provider(config, settings(), job, quiet=quiet, verbose=verbose)
+            else:
+                code = _run_threads(config, settings(), quiet=quiet, verbose=verbose)
     if code:
         raise typer.Exit(code)
 

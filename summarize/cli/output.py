@@ -50,8 +50,10 @@ def export_cmd(
       datasette news.db
     """
     with edge(verbose):
+        from summarize.batch.store import refuse_own
         from summarize.output.sqlite import export
 
+        refuse_own(outdir, sqlite)
         stats = export(outdir, sqlite, articles_dir=articles)
         typer.echo(stats.describe(sqlite), err=True)
 
@@ -75,8 +77,10 @@ def report_cmd(
       summarize report digests/ --articles moved/articles/
     """
     with edge(verbose):
+        from summarize.batch.store import REPORT, refuse_own
         from summarize.output.report import write_report
 
-        target = output or outdir / "report.html"
+        target = output or outdir / REPORT
+        refuse_own(outdir, target, allowed=(REPORT,))
         stats = write_report(outdir, target, articles_dir=articles)
         typer.echo(stats.describe(target), err=True)

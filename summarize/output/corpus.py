@@ -9,6 +9,7 @@ different text would mark the wrong words, which is worse than marking none.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,9 +22,12 @@ from pydantic import ValidationError
 
 from summarize.batch.store import RESULTS, RUN, SHARDS, read_records
 from summarize.errors import SummarizeError, UserError
+from summarize.fsio import shown
 from summarize.ingest import DEFAULT_MAX_BYTES, Document, load_document
 from summarize.ingest.decode import normalize_newlines
 from summarize.schemas import ArticleSummary
+
+log = logging.getLogger(__name__)
 
 TextStatus = Literal["ok", "missing", "unreadable", "changed"]
 
@@ -33,8 +37,11 @@ class Article:
     """One summarized article of a batch."""
 
     path: str
-    """Path relative to the batch's source folder, as in results.jsonl."""
+    """Path relative to the batch's source folder, as in results.jsonl, as a person reads it
+    (a byte that is not UTF-8 shown as `\\xe9`: SQLite and HTML take UTF-8 only)."""
     summary: ArticleSummary
+    name: str | None = None
+    """The path as the file system names it, when it differs from PATH."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,7 @@ class Sources:
         """Re-ingest ARTICLE's source; the text only when it is the one the offsets index into."""
         if self.root is None:
             return Text("missing", note="the batch's run.json does not say where the articles are")
-        rel = PurePosixPath(article.path)
+        rel = PurePosixPath(article.name or article.path)
         if rel.is_absolute() or ".." in rel.parts:
             return Text("missing", note="the article's path is not inside the source folder")
         path = self.root / rel
@@ -105,8 +112,13 @@ class Batch:
     sources: Sources
     failed: int = 0
     """Articles whose latest line is `failed`: they have no summary to show."""
-    unreadable: int = 0
-    """`ok` lines whose result is not a valid ArticleSummary (edited or from another version)."""
+    skipped: tuple[str, ...] = ()
+    """Paths whose `ok` line holds no valid ArticleSummary (edited or from another version)."""
+
+    @property
+    def unreadable(self) -> int:
+        """How many `ok` lines were skipped as not a valid result."""
+        return len(self.skipped)
 
 
 def read_batch(outdir: Path, *, articles_dir: Path | None = None) -> Batch:
@@ -116,7 +128,8 @@ def read_batch(outdir: Path, *, articles_dir: Path | None = None) -> Batch:
         for record in read_records(journal):
             latest[str(record["path"])] = record
     articles: list[Article] = []
-    failed = unreadable = 0
+    skipped: list[str] = []
+    failed = 0
     for path in sorted(latest):
         record = latest[path]
         if record.get("status") != "ok":
@@ -124,11 +137,34 @@ def read_batch(outdir: Path, *, articles_dir: Path | None = None) -> Batch:
             continue
         try:
             summary = ArticleSummary.model_validate(record.get("result"))
-        except ValidationError:
-            unreadable += 1
+        except ValidationError as exc:
+            skipped.append(f"{shown(path)} ({_first_error(exc)})")
             continue
-        articles.append(Article(path, summary))
-    return Batch(outdir, articles, _sources(outdir, articles_dir), failed, unreadable)
+        articles.append(_readable(path, summary))
+    if skipped:
+        log.warning(
+            "%s: %d `ok` line(s) hold no valid result and are left out: %s. Rerun the batch with --force "
+            "to redo them",
+            outdir,
+            len(skipped),
+            "; ".join(skipped),
+        )
+    return Batch(outdir, articles, _sources(outdir, articles_dir), failed, tuple(skipped))
+
+
+def _readable(path: str, summary: ArticleSummary) -> Article:
+    """The Article of PATH, its names shown readably when the file's name is not UTF-8."""
+    if shown(path) == path and shown(summary.source.path) == summary.source.path:
+        return Article(path, summary)
+    source = summary.source.model_copy(update={"path": shown(summary.source.path)})
+    return Article(shown(path), summary.model_copy(update={"source": source}), name=path)
+
+
+def _first_error(exc: ValidationError) -> str:
+    """The first problem of EXC as `field.path: message`."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "result"
+    return f"{where}: {first['msg']}"
 
 
 def _journals(outdir: Path) -> list[Path]:

@@ -24,6 +24,7 @@ from typing import Any
 from summarize.backends.base import Completion
 from summarize.batch.jobs import LineError
 from summarize.batch.store import encode_line, repair_torn_tail
+from summarize.fsio import sync_folder
 from summarize.schemas import Usage
 
 ID_CHARS = 24
@@ -33,7 +34,8 @@ LIVE = "live"
 
 def article_id(rel: str) -> str:
     """The id of the article at REL (relative to DIR): the first part of its custom_ids."""
-    return hashlib.sha256(rel.encode("utf-8")).hexdigest()[:ID_CHARS]
+    # surrogateescape: a name with a byte that is not UTF-8 hashes as its bytes (same id otherwise).
+    return hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:ID_CHARS]
 
 
 def canonical(body: Mapping[str, Any]) -> str:
@@ -157,15 +159,23 @@ class ReplyStore:
         return self.folder / article[:2] / f"{article}.jsonl"
 
     def add(self, reply: Reply) -> None:
-        """Append REPLY to its article's file (one write: a kill -9 after it keeps it)."""
+        """Append REPLY to its article's file, durably: the job counts it as handed out next, so
+        after a power cut it must be on disk (one write, fsynced, and a new file's folder too)."""
         path = self.path(article_of(reply.custom_id))
         path.parent.mkdir(parents=True, exist_ok=True)
         repair_torn_tail(path)  # a crash can tear the last line: the next one must start clean
+        new = not path.exists()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
-            os.write(fd, reply.to_line())
+            data = reply.to_line()
+            written = os.write(fd, data)
+            while written < len(data):  # a regular file takes it whole; be correct anyway
+                written += os.write(fd, data[written:])
+            os.fsync(fd)
         finally:
             os.close(fd)
+        if new:
+            sync_folder(path.parent)
 
     def load(self, article: str) -> Replies:
         """ARTICLE's replies (none yet: empty)."""

@@ -68,8 +68,8 @@ class Articles:
         holder = ray.get_runtime_context().get_actor_id() or f"pid-{os.getpid()}"
         # Ray restarts a dead actor under the same id: whatever its last life held is gone.
         ray.get(job.gate.forget.remote(holder))
-        summarizer = Summarizer.from_settings(job.settings, backend=job.backend)
-        summarizer.limiter = RemoteLimiter(job.gate, holder)
+        limiter = RemoteLimiter(job.gate, holder)
+        summarizer = Summarizer.from_settings(job.settings, backend=job.backend, limiter=limiter)
         flags = GateFlags(job.gate)
         self.job = job
         self.worker = Worker(

@@ -12,7 +12,8 @@ leases forever, so a restarted actor gives back what its previous life held (`fo
 and a lease not handed back within the request timeout plus a margin expires.
 
 The gate also carries the run's two flags, `stop` (Ctrl-C: start no new article) and
-`halt` (the token budget is spent), which the workers read through `GateFlags`.
+`halt` (the token budget is spent), which the workers read through `GateFlags`. Ray restarts a
+dead gate empty; the driver, which set the flags, sets them again on its next look (`keep`).
 """
 
 from __future__ import annotations
@@ -164,6 +165,8 @@ class GateFlags:
         self.gate = gate
         self.every = every
         self._seen = {"stop": False, "halt": False}
+        self._raised: set[str] = set()
+        """The flags this process set (the driver): given again to a gate that restarted empty."""
         self._asked = float("-inf")
         self._lock = threading.Lock()
 
@@ -173,13 +176,29 @@ class GateFlags:
             return True
         with self._lock:
             if time.monotonic() - self._asked >= self.every:
-                import ray
-
-                status = ray.get(self.gate.status.remote())
-                self._asked = time.monotonic()
-                for flag in self._seen:
-                    self._seen[flag] = self._seen[flag] or bool(status[flag])
+                self.status()
         return self._seen[name]
+
+    def keep(self) -> None:
+        """Ask the gate at most every EVERY seconds, so that a gate restarted since (Ray gives it
+        back empty) gets the flags this process set again; called by the driver's loop."""
+        if self._raised and time.monotonic() - self._asked >= self.every:
+            self.status()
+
+    def status(self) -> dict[str, Any]:
+        """The gate's status; a flag this process set and the gate forgot is set again."""
+        import ray
+
+        status: dict[str, Any] = ray.get(self.gate.status.remote())
+        self._asked = time.monotonic()
+        for flag in sorted(self._raised):
+            if not status[flag]:
+                log.warning("the gate restarted: its %s flag is set again", flag)
+                self.gate.raise_flag.remote(flag)
+                status[flag] = True
+        for flag in self._seen:
+            self._seen[flag] = self._seen[flag] or bool(status[flag])
+        return status
 
     def view(self, name: str) -> GateFlag:
         """The flag NAME as a `Worker` reads it."""
@@ -203,3 +222,4 @@ class GateFlag:
 
         ray.get(self.flags.gate.raise_flag.remote(self.name))
         self.flags._seen[self.name] = True
+        self.flags._raised.add(self.name)

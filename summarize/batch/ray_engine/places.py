@@ -21,8 +21,8 @@ from typing import Any
 
 from summarize.batch.config import BatchConfig
 from summarize.batch.discover import Found, Rules
-from summarize.batch.store import RESERVED
-from summarize.errors import InputError, UserError
+from summarize.batch.store import output_rel
+from summarize.errors import UserError
 from summarize.fsio import atomic_writer, is_uri
 from summarize.ingest import read_capped
 
@@ -173,16 +173,18 @@ class ObjectSink:
         self.place = place
 
     def target(self, rel: str) -> str:
-        """DEST/<rel>.json, refused when REL has an empty, `.` or `..` part or names a run file."""
-        if any(part in ("", ".", "..") for part in rel.split("/")):
-            raise InputError(f"{rel}: its output would be written outside the output folder. Rename the file")
-        if rel + ".json" in RESERVED:
-            raise InputError(f"{rel}: its output would overwrite {rel}.json. Rename the file")
-        return self.place.path(rel + ".json")
+        """DEST/<rel>.json, refused by the thread engine's rule (summarize.batch.store.output_rel)."""
+        return self.place.path(output_rel(rel))
 
-    def exists(self, target: str) -> bool:
-        """Whether the object is there."""
-        return self.place.exists(target)
+    def read(self, target: str) -> str | None:
+        """The object's text, None when it is missing or unreadable."""
+        if not self.place.exists(target):
+            return None
+        try:
+            with self.place.fs.open_input_stream(target) as stream:
+                return bytes(stream.read()).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
 
     def write(self, target: str, text: str) -> None:
         """Upload TEXT; readers see the object only once it is whole."""

@@ -199,7 +199,12 @@ class _Cluster:
                 for a in run.items(items)
             ]
             outcomes = _fed(self._rows(rows, job, workers, threads, cpus)) if rows else iter(())
-            run.drive(outcomes, on_stop=flags.view("stop").set, in_flight=lambda: _in_flight(gate))
+            run.drive(
+                outcomes,
+                on_stop=flags.view("stop").set,
+                in_flight=lambda: int(flags.status()["in_flight"]),
+                on_tick=flags.keep,  # a gate restarted empty gets the stop and halt flags again
+            )
             status = ray.get(gate.status.remote())
         finally:
             ray.kill(gate)
@@ -220,13 +225,6 @@ class _Cluster:
         workers = max(1, self.options.workers or cpus)
         threads = 1 if self.settings.uses_local else math.ceil(self.config.concurrency / workers)
         return max(1, min(workers, math.ceil(articles / threads))), threads
-
-
-def _in_flight(gate: Any) -> int:
-    """The requests in flight across the cluster, as the gate counts them."""
-    import ray
-
-    return int(ray.get(gate.status.remote())["in_flight"])
 
 
 def _live(rows: list[Row], job: Job, workers: int, threads: int, cpus: int) -> Iterator[list[Row]]:

@@ -12,10 +12,21 @@ FLUSH_SECONDS, and at the end: a driver killed in between loses at most those li
 After a complete run with more lines than articles, `compact` writes one shard with the
 latest line of each path, then deletes the shards it replaced (a crash in between leaves
 duplicates that readers resolve the same way).
+
+One run writes a DEST at a time, as a folder's flock ensures for results.jsonl: `DestLock` is
+an object `DEST/.summarize.lock` naming its holder, rewritten every HEARTBEAT seconds and
+taken over only when older than STALE (its run died). An object store has no atomic
+create-if-absent through pyarrow, so the lock is written and read back: of two runs starting
+within the same instant, the one whose token is not read back gives way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,11 +34,81 @@ from datetime import datetime, timezone
 from typing import Any
 
 from summarize.batch.ray_engine.places import Place
-from summarize.batch.store import SHARDS, Index, Journal, encode_line, latest_lines, parse_records
+from summarize.batch.store import LOCK, SHARDS, Index, Journal, encode_line, latest_lines, parse_records
+from summarize.errors import UserError
 
 FLUSH_LINES = 500
 FLUSH_SECONDS = 10.0
 _CHUNK = 1 << 20
+HEARTBEAT = 30.0
+STALE = 300.0
+"""Seconds after its last heartbeat when a lock's run is taken for dead."""
+
+
+class DestLock:
+    """The writer lock of an object-store DEST (see the module's docstring)."""
+
+    def __init__(self, place: Place) -> None:
+        self.place = place
+        self.path = place.path(LOCK)
+        self.token = uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or UserError naming the run that holds it."""
+        held = self._read()
+        if held is not None and held.get("token") != self.token and _fresh(held):
+            raise self._busy(held)
+        self._write()
+        held = self._read()
+        if held is None or held.get("token") != self.token:  # another run wrote after us
+            raise self._busy(held or {})
+        self._beat = threading.Thread(target=self._keep, name="dest-lock", daemon=True)
+        self._beat.start()
+
+    def release(self) -> None:
+        """Stop the heartbeat; remove the lock when it is still ours."""
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join(timeout=5)
+            self._beat = None
+            held = self._read()
+            if held is not None and held.get("token") == self.token:
+                with contextlib.suppress(OSError):
+                    self.place.delete(self.path)
+
+    def _keep(self) -> None:
+        while not self._stop.wait(HEARTBEAT):
+            with contextlib.suppress(OSError):  # a missed beat is retried; STALE leaves room
+                self._write()
+
+    def _write(self) -> None:
+        record = {"token": self.token, "host": socket.gethostname(), "pid": os.getpid(), "beat": time.time()}
+        self.place.write_bytes(self.path, json.dumps(record).encode("utf-8"))
+
+    def _read(self) -> dict[str, Any] | None:
+        if not self.place.exists(self.path):
+            return None
+        try:
+            with self.place.fs.open_input_stream(self.path) as stream:
+                data = json.loads(bytes(stream.read()))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _busy(self, held: dict[str, Any]) -> UserError:
+        who = f"{held.get('host', '?')} (pid {held.get('pid', '?')})"
+        return UserError(
+            f"another `summarize batch` on {who} is writing to {self.place.uri}. Wait for it to finish "
+            f"or use another -o DEST; if that run is gone, its lock {self.place.label(LOCK)} expires "
+            f"{STALE:.0f} s after its last heartbeat"
+        )
+
+
+def _fresh(held: dict[str, Any]) -> bool:
+    beat = held.get("beat")
+    return isinstance(beat, (int, float)) and time.time() - beat < STALE
 
 
 class ShardLog(Journal):
@@ -41,14 +122,21 @@ class ShardLog(Journal):
         self.written = 0
         self._buffer: list[bytes] = []
         self._flushed = time.monotonic()
+        self._lock = DestLock(place)
 
     def open(self) -> Index:
-        """Read what earlier runs left: the key of every article whose latest line is ok."""
-        shards = self.shards()
-        number = 1 + max((_run_number(s) for s in shards), default=0)
-        self.run = f"{number:06d}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-        records = parse_records(line for s in shards for line in self._lines(s))
-        return self.fold((r for r in records if r is not None), Index())
+        """Take DEST's writer lock; read what earlier runs left: the key of every article whose
+        latest line is ok."""
+        self._lock.acquire()
+        try:
+            shards = self.shards()
+            number = 1 + max((_run_number(s) for s in shards), default=0)
+            self.run = f"{number:06d}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+            records = parse_records(line for s in shards for line in self._lines(s))
+            return self.fold((r for r in records if r is not None), Index())
+        except BaseException:
+            self._lock.release()
+            raise
 
     def append(self, record: dict[str, Any]) -> None:
         """Add RECORD; it reaches storage with the next shard."""
@@ -75,12 +163,16 @@ class ShardLog(Journal):
                 out.write(line)
                 kept += 1
         for shard in shards:
-            self.place.delete(shard)
+            with contextlib.suppress(FileNotFoundError):  # gone already: nothing of it is lost
+                self.place.delete(shard)
         self.lines = kept
 
     def close(self) -> None:
-        """Store what is buffered."""
-        self.flush()
+        """Store what is buffered; release DEST."""
+        try:
+            self.flush()
+        finally:
+            self._lock.release()
 
     def shards(self) -> list[str]:
         """The shard paths, oldest first."""
