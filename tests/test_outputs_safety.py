@@ -130,7 +130,7 @@ def test_2_a_full_disk_at_run_json_keeps_the_journal(
 ) -> None:
     root, out = tmp_path / "in", tmp_path / "out"
     rels = make_articles(root, 3)
-    import summarize.batch.run as run_module
+    import summarize.batch.driver as run_module  # the run driver writes run.json
 
     real = run_module.atomic_write_text
 
