@@ -366,3 +366,33 @@ def test_a_one_pass_reply_that_stays_invalid_names_the_passes_strategy(server: F
     summarizer = Summarizer.from_settings(settings(server, max_retries=0))
     with pytest.raises(UnexpectedModelBehavior, match="--strategy passes"):
         summarizer.summarize(DOC)
+
+
+# --- a real local server ---------------------------------------------------------------------
+
+SEED = Path(__file__).parent / "fixtures" / "seed_article.txt"
+
+
+@pytest.mark.slow
+@pytest.mark.local_model
+def test_the_seed_through_llama_cpps_own_http_server_with_default_options() -> None:
+    pytest.importorskip("xllamacpp")
+    from summarize.backends.model_files import resolve_model
+    from summarize.errors import UserError
+    from summarize.ingest import load_document
+    from summarize.testing.llama_http import LlamaHTTPServer
+
+    try:
+        path = resolve_model(None).path
+    except UserError as exc:  # the chunk packages are the optional 'local' extra
+        pytest.skip(f"bundled model unavailable: {exc}")
+    with LlamaHTTPServer(path, threads=2) as srv:
+        run = CliRunner().invoke(app, ["file", str(SEED), "--base-url", srv.base_url, "--model", "qwen"])
+    assert run.exit_code == 0, run.output
+    result = json.loads(run.stdout)
+    text = load_document(str(SEED)).text
+    for item in [*result["stances"], *result["claims"]]:
+        ev = item["evidence"]
+        assert text[ev["start"] : ev["end"]] == ev["quote"]
+    assert len(result["actors"]) >= 1
+    assert result["usage"]["requests"] >= 1
