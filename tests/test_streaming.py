@@ -7,7 +7,9 @@ fast and still fails without the behaviour it shows.
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,6 +24,7 @@ from summarize.backends.openai_compat import OpenAICompatBackend, rejects_stream
 from summarize.backends.streaming import GRACE_CHUNKS, RUNAWAY, JsonClosure, read_chunks, repeats
 from summarize.batch.throttle import AIMD
 from summarize.cli import app
+from summarize.cli.article import Ticker
 from summarize.config import Settings
 from summarize.draft.retry import RetryPolicy
 from summarize.draft.sender import Sender
@@ -162,6 +165,32 @@ def test_file_succeeds_against_a_slow_token_stream_with_a_short_timeout(
     )
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)["claims"]) == 2
+    assert "receiving" not in result.stderr  # progress is for a terminal only
+
+
+def test_help_names_both_timeouts() -> None:
+    text = CliRunner().invoke(app, ["file", "--help"], env={"COLUMNS": "200"}).output
+    assert "--timeout" in text and "--request-timeout" in text and "silence" in text
+
+
+def test_the_ticker_shows_tokens_and_tokens_per_second() -> None:
+    out = io.StringIO()
+    ticker = Ticker(out, every=0.0)
+    ticker(1, 10.0)  # the first token after a 10 s prompt
+    ticker(21, 12.0)
+    assert "21 tokens, 10.0 tokens/s" in out.getvalue()
+    ticker.clear()
+    assert out.getvalue().endswith("\r")
+
+
+def test_verbose_logs_one_line_per_request(
+    server: FakeOpenAIServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.enqueue(ok('{"summary": 3}'), ok(DRAFT))
+    with caplog.at_level(logging.INFO, logger="summarize.backends.openai_compat"):
+        summarize_document(DOC, backend(server), max_retries=0)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("request: ")]
+    assert len(lines) == 2 and all("prompt +" in line and "completion tokens" in line for line in lines)
 
 
 def test_a_silence_between_chunks_longer_than_the_timeout_is_retried(server: FakeOpenAIServer) -> None:

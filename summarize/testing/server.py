@@ -348,6 +348,14 @@ class FakeOpenAIServer(Loopback):
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except OSError:
+                    # A client that closes a kept-alive connection with unread bytes (a
+                    # stream it stopped reading) resets it: not an error of the server.
+                    self.close_connection = True
+
             def do_GET(self) -> None:
                 models = server.models
                 if self.path.rstrip("/").endswith("/models") and models is not None:
