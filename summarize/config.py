@@ -61,6 +61,9 @@ class Settings:
     max_retries: int = 6
     retry_budget: float = 40.0
     timeout: float = 120.0
+    """The longest silence of an endpoint: until the first byte, then between chunks."""
+    request_timeout: float = 1800.0
+    """The longest one whole request may take, however steadily the server answers."""
     connect_timeout: float = 5.0
     context_tokens: int | None = None
     # how the article is drafted
@@ -130,6 +133,8 @@ def check(s: Settings) -> None:
         raise UserError("--max-retries must be 0 or more. Pass e.g. --max-retries 4")
     if s.timeout <= 0:
         raise UserError("--timeout must be positive seconds. Pass e.g. --timeout 120")
+    if s.request_timeout <= 0:
+        raise UserError("--request-timeout must be positive seconds. Pass e.g. --request-timeout 1800")
     if s.max_tokens < 1:
         raise UserError("--max-tokens must be 1 or more. Pass e.g. --max-tokens 2048")
     check_local(ctx=s.ctx, threads=s.threads)

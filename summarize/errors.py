@@ -55,6 +55,11 @@ class ModelConnectionError(SummarizeError):
     transient = True
 
 
+class ModelTimeout(ModelConnectionError):
+    """The endpoint was silent longer than --timeout, or a request took longer than
+    --request-timeout: a sign of a busy server (the limiter sends fewer at once)."""
+
+
 class ContextLengthError(SummarizeError):
     """The prompt does not fit the model's context window.
 

@@ -52,7 +52,7 @@ def choose_drafter(settings: Settings, prompts: Prompts, *, own_backend: bool = 
     options = DraftOptions.from_settings(settings, label_positions=own_backend or labels_positions(settings))
     strategy = settings.strategy
     if strategy == "auto":
-        strategy = "passes" if is_small(settings) and not own_backend else "one-pass"
+        strategy = "passes" if not own_backend and is_small(settings) else "one-pass"
     return Passes(prompts, options) if strategy == "passes" else OnePass(prompts, options)
 
 

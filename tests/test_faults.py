@@ -34,8 +34,10 @@ COMPLETION = chat_completion(draft_json())
 BODY_BYTES = len(json.dumps(COMPLETION))
 
 
-def summarize(server: FakeOpenAIServer, *, timeout: float = 5.0) -> ArticleSummary:
-    settings = Settings(base_url=server.base_url, model="m", timeout=timeout)
+def summarize(
+    server: FakeOpenAIServer, *, timeout: float = 5.0, request_timeout: float = 1800.0
+) -> ArticleSummary:
+    settings = Settings(base_url=server.base_url, model="m", timeout=timeout, request_timeout=request_timeout)
     result = summarize_document(DOC, OpenAICompatBackend.from_settings(settings), max_retries=RETRIES)
     assert result.usage.requests == len(server.requests)
     return result
@@ -138,10 +140,10 @@ def test_slow_trickle_within_the_timeout_succeeds(server: FakeOpenAIServer) -> N
     assert summarize(server, timeout=20).usage.requests == 1
 
 
-def test_trickle_past_the_timeout_is_cut_and_retried(server: FakeOpenAIServer) -> None:
-    # Every byte arrives well within the read timeout; only the whole-request deadline stops it.
+def test_trickle_past_the_request_timeout_is_cut_and_retried(server: FakeOpenAIServer) -> None:
+    # Every byte arrives well within --timeout (a silence); only --request-timeout stops it.
     server.enqueue(Reply(200, COMPLETION, trickle=2.0 / BODY_BYTES), GOOD)
-    assert summarize(server, timeout=0.5).usage.requests == 2
+    assert summarize(server, timeout=0.5, request_timeout=0.5).usage.requests == 2
 
 
 # --- bodies that are not a chat completion -----------------------------------------------------

@@ -7,6 +7,8 @@ a fully cached batch or a dry run never loads a model.
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 from summarize.backends.base import Backend, Completion, Message, Request
@@ -31,6 +33,14 @@ SELF_HOSTED_CONTEXT_TOKENS = 8192
 # A GGUF under this size is a model of about 2B parameters or less at 4-bit: too small to
 # fill the whole schema in one answer (docs/MODELS.md measured 0.5B and 1.5B models).
 SMALL_MODEL_BYTES = 1_500_000_000
+# An endpoint's model under this many parameters gets the passes drafter: the 0.5B and 1.5B
+# models were measured unable to fill the whole schema in one answer (docs/MODELS.md).
+SMALL_MODEL_PARAMS = 3_000_000_000
+# A size tag in a model name: "qwen2.5-coder-0.5b-instruct", "llama3.1:8b", "Qwen2.5-1.5B",
+# "SmolLM2-360M". Not "8x7b" (a mixture), not the "2.5" of a version.
+_SIZE_TAG = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([bm])(?![a-z])", re.IGNORECASE)
+
+log = logging.getLogger(__name__)
 
 
 def make_backend(settings: Settings) -> Backend:
@@ -80,10 +90,12 @@ def is_small(settings: Settings) -> bool:
     """Whether the model is too small to fill the whole schema in one answer.
 
     The bundled models are (measured); a GGUF of your own is judged by its file size; an
-    endpoint is assumed to serve a capable model.
+    endpoint's model by its parameter count (`endpoint_params`): under SMALL_MODEL_PARAMS is
+    small, an unknown size is taken for a capable model.
     """
     if not settings.uses_local:
-        return False
+        params = endpoint_params(settings)
+        return params is not None and params < SMALL_MODEL_PARAMS
     from summarize.backends.model_files import bundled_for
 
     if bundled_for(settings.model_path):
@@ -92,3 +104,29 @@ def is_small(settings: Settings) -> bool:
         return Path(str(settings.model_path)).expanduser().stat().st_size < SMALL_MODEL_BYTES
     except OSError:
         return False
+
+
+def params_in_name(name: str | None) -> int | None:
+    """The parameter count a model name's size tag gives ("0.5b", "7B", "360M"), if it has one."""
+    found = _SIZE_TAG.search(name or "")
+    if found is None:
+        return None
+    return int(float(found.group(1)) * (1e9 if found.group(2).lower() == "b" else 1e6))
+
+
+def endpoint_params(settings: Settings) -> int | None:
+    """The endpoint model's parameter count: what the server says (`/v1/models`), else the
+    size tag of --model, else of the name the server lists. None when nothing tells.
+
+    OpenAI's own API (no --base-url) is not asked: its models are all large.
+    """
+    if settings.base_url is None:
+        return None
+    from summarize.backends.openai_compat import listed_model
+
+    listed = listed_model(settings)
+    said = listed.params if listed else None
+    params = said or params_in_name(settings.model) or params_in_name(listed.name if listed else None)
+    source = "the server" if said else "the model name" if params else "nothing"
+    log.info("model size: %s parameters (from %s)", f"{params / 1e9:.2g}B" if params else "unknown", source)
+    return params

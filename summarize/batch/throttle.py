@@ -2,8 +2,10 @@
 
 `AIMD` is the `Limiter` a batch shares between its articles (`summarize.draft.sender`).
 Each request holds one of `limit` slots. A 429 halves the limit (multiplicative decrease)
-once per "generation": 429s from requests sent before the last decrease were sent under
-the old limit and say nothing new, so a burst of them halves once, not N times. After
+once per "generation", and so does a timeout (a server that queues requests, e.g. a local
+llama.cpp with few slots, answers late rather than with a 429): 429s from requests sent
+before the last decrease were sent under the old limit and say nothing new, so a burst of
+them halves once, not N times. After
 `limit` successes in a row the limit grows by one (additive increase), up to the ceiling.
 
 `AIMDState` is that arithmetic alone, with no waiting: the thread engine wraps it in a
@@ -29,6 +31,7 @@ class Slot:
     generation: int
     rate_limited: bool = False
     succeeded: bool = False
+    timed_out: bool = False
 
 
 class AIMDState:
@@ -41,6 +44,7 @@ class AIMDState:
         self.in_flight = 0
         self.decreases = 0
         self.rate_limited = 0
+        self.timed_out = 0
         self._generation = 0
         self._successes = 0
 
@@ -54,11 +58,15 @@ class AIMDState:
         self.in_flight += 1
         return self._generation
 
-    def leave(self, generation: int, *, rate_limited: bool, succeeded: bool) -> None:
+    def leave(self, generation: int, *, rate_limited: bool, succeeded: bool, timed_out: bool = False) -> None:
         """Give a place back and adapt the limit to how its request went."""
         self.in_flight -= 1
-        if rate_limited:
-            self._on_rate_limit(generation)
+        if timed_out:
+            self.timed_out += 1
+            self._congested(generation, "timed out")
+        elif rate_limited:
+            self.rate_limited += 1
+            self._congested(generation, "rate limited")
         elif succeeded:
             self._successes += 1
             if self._successes >= self.limit and self.limit < self.ceiling:
@@ -66,14 +74,13 @@ class AIMDState:
                 self.limit += 1
                 log.info("no rate limit lately: up to %d requests in flight", self.limit)
 
-    def _on_rate_limit(self, generation: int) -> None:
-        self.rate_limited += 1
+    def _congested(self, generation: int, why: str) -> None:
         self._successes = 0
         if generation == self._generation:
             self._generation += 1
             self.decreases += 1
             self.limit = max(self.floor, self.limit // 2)
-            log.info("rate limited: at most %d requests in flight now", self.limit)
+            log.info("%s: at most %d requests in flight now", why, self.limit)
 
 
 class AIMD(AIMDState):
@@ -100,5 +107,10 @@ class AIMD(AIMDState):
 
     def _release(self, slot: Slot) -> None:
         with self._cond:
-            self.leave(slot.generation, rate_limited=slot.rate_limited, succeeded=slot.succeeded)
+            self.leave(
+                slot.generation,
+                rate_limited=slot.rate_limited,
+                succeeded=slot.succeeded,
+                timed_out=slot.timed_out,
+            )
             self._cond.notify_all()

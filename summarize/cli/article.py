@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -15,6 +15,7 @@ from summarize.cli.options import Verbose, with_settings
 from summarize.config import Settings
 
 if TYPE_CHECKING:
+    from summarize.pipeline import Summarizer
     from summarize.schemas import ArticleSummary
 
 
@@ -55,8 +56,57 @@ def file_cmd(
         doc = summarizer.load(path)
         for block in doc.removed:
             logging.getLogger("summarize.ingest").info("removed boilerplate: %.120r", block)
-        result = summarizer.summarize(doc)
+        ticker = _ticker(summarizer)
+        try:
+            result = summarizer.summarize(doc)
+        finally:
+            if ticker is not None:
+                ticker.clear()
         write_output(_rendered(result, fmt, doc.text), output)
+
+
+def _ticker(summarizer: Summarizer) -> Ticker | None:
+    """A progress line for an endpoint's streamed replies, when stderr is a terminal."""
+    if not sys.stderr.isatty() or summarizer.settings.uses_local:
+        return None
+    from summarize.backends.openai_compat import OpenAICompatBackend
+
+    backend = summarizer.backend
+    if not isinstance(backend, OpenAICompatBackend):
+        return None
+    backend.progress = ticker = Ticker(sys.stderr)
+    return ticker
+
+
+class Ticker:
+    """One stderr line a person can watch while a reply streams: tokens so far and tokens/s."""
+
+    def __init__(self, stream: TextIO, *, every: float = 0.25) -> None:
+        self._stream = stream
+        self._every = every
+        self._first = 0.0
+        self._shown = 0.0
+        self._width = 0
+
+    def __call__(self, tokens: int, seconds: float) -> None:
+        """Seen a chunk: TOKENS of this reply so far, SECONDS since its request was sent."""
+        if tokens == 1:
+            self._first = seconds
+        if seconds - self._shown < self._every and tokens > 1:
+            return
+        self._shown = seconds
+        rate = (tokens - 1) / (seconds - self._first) if seconds > self._first else 0.0
+        line = f"  receiving: {tokens} tokens, {rate:.1f} tokens/s, {seconds:.0f} s"
+        self._stream.write("\r" + line.ljust(self._width))
+        self._stream.flush()
+        self._width = len(line)
+
+    def clear(self) -> None:
+        """Remove the line (before the result or an error is printed)."""
+        if self._width:
+            self._stream.write("\r" + " " * self._width + "\r")
+            self._stream.flush()
+            self._width = 0
 
 
 def _rendered(result: ArticleSummary, fmt: Format, text: str) -> str:

@@ -101,7 +101,24 @@ _MODEL = (
         "timeout",
         Annotated[
             float | None,
-            typer.Option("--timeout", help=f"Seconds per request [{D.timeout:g}].", rich_help_panel=_E),
+            typer.Option(
+                "--timeout",
+                help=f"Longest silence of the endpoint, in seconds: to the first byte, then "
+                f"between streamed chunks [{D.timeout:g}].",
+                rich_help_panel=_E,
+            ),
+        ],
+        None,
+    ),
+    (
+        "request_timeout",
+        Annotated[
+            float | None,
+            typer.Option(
+                "--request-timeout",
+                help=f"Longest one whole request may take, in seconds [{D.request_timeout:g}].",
+                rich_help_panel=_E,
+            ),
         ],
         None,
     ),

@@ -133,13 +133,14 @@ def _gave_up(
 ) -> UnexpectedModelBehavior:
     if cut_off:
         return UnexpectedModelBehavior(
-            f"the model's answer was cut off at {max_tokens} tokens. Raise --max-tokens "
-            "or use a model with a larger output limit",
+            f"the model's answer was cut off at {max_tokens} tokens. Raise --max-tokens, "
+            "use a model with a larger output limit, or --strategy passes for a small model",
             last_output=last,
         )
     return UnexpectedModelBehavior(
         f"the model gave no valid summary after {attempts} attempts "
-        f"(last problem: {_first_line(problem)}). Try --mode json_schema or a stronger model",
+        f"(last problem: {_first_line(problem)}). Try --mode json_schema, a stronger model, "
+        "or --strategy passes (made for small models: the program proposes, the model labels)",
         last_output=last,
     )
 

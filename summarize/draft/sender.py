@@ -12,7 +12,7 @@ from typing import Protocol
 
 from summarize.backends.base import Backend, Completion, Request
 from summarize.draft.retry import RetryPolicy, call_with_retries
-from summarize.errors import ModelHTTPError
+from summarize.errors import ModelHTTPError, ModelTimeout
 from summarize.schemas import Usage
 
 
@@ -21,10 +21,11 @@ class Slot(Protocol):
 
     rate_limited: bool
     succeeded: bool
+    timed_out: bool
 
 
 class Limiter(Protocol):
-    """Bounds the requests in flight across every article that shares it (AIMD on 429s)."""
+    """Bounds the requests in flight across every article that shares it (AIMD on 429s and timeouts)."""
 
     def slot(self) -> AbstractContextManager[Slot]:
         """Wait for a free place; hold it for one request."""
@@ -79,6 +80,9 @@ class Sender:
                 completion = self.backend.complete(request)
             except ModelHTTPError as exc:
                 slot.rate_limited = exc.status == 429
+                raise
+            except ModelTimeout:
+                slot.timed_out = True  # requests queue on the server: send fewer at once
                 raise
             slot.succeeded = True
             return completion

@@ -1,5 +1,7 @@
 """Fakes for tests and benchmarks: a queue backend, a loopback OpenAI-compatible server, and a
-loopback Files + Batches API (`FakeBatchAPI`, scripted per batch with a `BatchPlan`).
+loopback Files + Batches API (`FakeBatchAPI`, scripted per batch with a `BatchPlan`). The
+server streams when asked (`Reply(pieces=..., every=..., drop_after=...)`, `slots=`), and
+`summarize.testing.llama_http` runs llama.cpp's own server on 127.0.0.1.
 
 Shipped with the package so users can test code that calls summarize without a model:
 
@@ -12,7 +14,15 @@ from __future__ import annotations
 
 from summarize.testing.batch_api import BatchPlan, FakeBatchAPI
 from summarize.testing.fakes import FakeBackend
-from summarize.testing.server import FakeOpenAIServer, Reply, Responder, chat_completion, echo_responder, ok
+from summarize.testing.server import (
+    FakeOpenAIServer,
+    Reply,
+    Responder,
+    Served,
+    chat_completion,
+    echo_responder,
+    ok,
+)
 
 __all__ = [
     "BatchPlan",
@@ -21,6 +31,7 @@ __all__ = [
     "FakeOpenAIServer",
     "Reply",
     "Responder",
+    "Served",
     "chat_completion",
     "echo_responder",
     "ok",
