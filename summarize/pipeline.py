@@ -105,8 +105,11 @@ class Summarizer:
         return h.hexdigest()
 
     def cache_key(self, doc: Document) -> str:
-        """The batch cache key of DOC: its clean text and the fingerprint."""
-        return hashlib.sha256(doc.text.encode("utf-8") + b"\0" + self.fingerprint.encode()).hexdigest()
+        """The batch cache key of DOC: its clean text, the metadata its result carries, and the
+        fingerprint."""
+        meta = "\0".join(v or "" for v in (doc.title, doc.author, doc.date, doc.site, doc.url))
+        data = doc.text.encode("utf-8") + b"\0" + meta.encode("utf-8") + b"\0" + self.fingerprint.encode()
+        return hashlib.sha256(data).hexdigest()
 
     def load(self, path: str, label: str | None = None) -> Document:
         """Read and clean the article at PATH as the settings say (--raw, --max-bytes); LABEL
