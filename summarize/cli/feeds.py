@@ -103,10 +103,10 @@ def fetch_cmd(
       summarize fetch https://example.org/sitemap.xml --urls more-feeds.txt -o articles/
       summarize batch articles/ -o digests/
     """
+    todo = _sources(sources, urls)
     with edge(verbose):
         from summarize.sources.fetch import Fetcher
 
-        todo = _sources(sources, urls)
         options = client_options(per_host, delay, fetch_timeout, max_page_bytes or DEFAULTS.max_bytes)
         with _signals() as stop:
             report = Fetcher(output, options, stop=stop).run(todo)
@@ -164,12 +164,13 @@ def watch_cmd(
       summarize watch --urls feeds.txt -o digests/ --once --report report.html   # from cron
     """
     seconds = _duration(every)
+    todo = _sources(sources, urls)
     with edge(verbose):
         from summarize.watch import Watcher, WatchOptions
 
         resolved = settings()
         options = WatchOptions(
-            sources=tuple(_sources(sources, urls)),
+            sources=tuple(todo),
             outdir=output,
             articles=articles,
             client=client_options(per_host, delay, fetch_timeout, max_page_bytes or resolved.max_bytes),
