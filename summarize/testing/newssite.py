@@ -222,6 +222,7 @@ class NewsSite:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # keep-alive answers would wait 40 ms on delayed ACKs
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
