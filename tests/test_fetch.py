@@ -176,3 +176,20 @@ def test_page_helpers() -> None:
         "news-example-8080/2026-storm-"
     )
     assert read_listing(b"<html><body>x</body></html>", "http://h/").kind == "page"
+
+
+def test_redirects_are_bounded(site: NewsSite, tmp_path: Path) -> None:
+    report = run(site, tmp_path, "/loop.html")
+    assert report.saved == [] and "more than 5 redirects" in report.failed[0][1]
+    assert site.hits["/loop.html"] == 6  # the first request and 5 hops, then it gives up
+
+
+def test_last_modified_alone_answers_304(site: NewsSite, tmp_path: Path) -> None:
+    run(site, tmp_path, "/atom.xml")
+    state = FetchState(tmp_path).load()
+    for fact in state.sources.values():
+        fact["etag"] = None  # a server that sends only Last-Modified
+    state.compact()
+    site.hits.clear()
+    report = run(site, tmp_path, "/atom.xml")
+    assert report.not_modified == 1 and site.article_hits() == 0

@@ -105,3 +105,28 @@ def test_ctrl_c_ends_after_the_article_in_progress_with_exit_130(tmp_path: Path)
     lines = [json.loads(line) for line in (tmp_path / "d" / "results.jsonl").read_text().splitlines()]
     assert sorted(line["path"] for line in lines) == sorted({line["path"] for line in lines})
     assert len(lines) == STORIES
+
+
+def test_watch_without_once_runs_cycles_until_ctrl_c(tmp_path: Path) -> None:
+    with NewsSite() as site, FakeOpenAIServer(responder=echo_responder) as model:
+        site.add("storm", "Storm hits the coast", story_text("storm"))
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(Path(__file__).parents[1]),
+            "OPENAI_BASE_URL": model.base_url,
+            "SUMMARIZE_MODEL": "fake-model",
+        }
+        args = [sys.executable, "-m", "summarize", "watch", site.url("/feed.rss"), "-o", str(tmp_path / "d")]
+        child = subprocess.Popen(
+            [*args, "--every", "0.2s", "--delay", "0"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        until(lambda: site.hits["/feed.rss"] >= 3, child)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+    lines = [line for line in err.decode().splitlines() if line.startswith("cycle ")]
+    assert child.returncode == 130
+    assert lines[0].startswith("cycle 1: 1 new") and lines[1].startswith("cycle 2: 0 new")
+    assert len(model.requests) == 1

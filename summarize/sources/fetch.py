@@ -278,6 +278,8 @@ def fetch_article(url: str, root: Path, options: ClientOptions | None = None) ->
     client = Client(options or ClientOptions())
     try:
         page = client.get(url, accept=PAGE_TYPES)
+    except FetchError as exc:
+        raise FetchError(f"{exc}. Check the URL, or try again later") from None
     finally:
         client.close()
     if read_listing(page.body, page.url).kind != "page":
