@@ -121,7 +121,8 @@ class Watcher:
         opts = self.options
         fetched = Fetcher(opts.folder, opts.client, stop=self.stop).run(opts.sources)
         cycle = Cycle(self.cycles, fetched)
-        if not self.stop.is_set() and (fetched.saved or not self._clean()):
+        # No folder yet: nothing was ever saved (every source failed so far), nothing to summarize.
+        if opts.folder.is_dir() and not self.stop.is_set() and (fetched.saved or not self._clean()):
             config = BatchConfig(root=opts.folder, outdir=opts.outdir, concurrency=opts.concurrency)
             cycle.stats = run_batch(config, self.settings, None, stop=self.stop, backend=self.backend)
         if not cycle.interrupted:

@@ -193,3 +193,12 @@ def test_last_modified_alone_answers_304(site: NewsSite, tmp_path: Path) -> None
     site.hits.clear()
     report = run(site, tmp_path, "/atom.xml")
     assert report.not_modified == 1 and site.article_hits() == 0
+
+
+def test_a_gzip_sitemap_file_is_read(site: NewsSite, tmp_path: Path) -> None:
+    assert len(run(site, tmp_path, "/sitemap.xml.gz").saved) == 2
+
+
+def test_an_article_source_over_the_page_cap_fails(site: NewsSite, tmp_path: Path) -> None:
+    report = run(site, tmp_path, "/big.html")  # read with the sources' 50 MiB cap, refused as a page
+    assert report.saved == [] and "byte limit" in report.failed[0][1]

@@ -184,3 +184,12 @@ def test_fetch_on_the_command_line(site: NewsSite, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "fetch: 2 new" in result.output
     assert len(list((tmp_path / "a").glob("*/*.html"))) == 2
+
+
+def test_a_cycle_whose_every_source_fails_reports_and_goes_on(
+    model: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    with NewsSite() as site:
+        options = WatchOptions(sources=(site.url("/gone.html"),), outdir=tmp_path / "d", client=FAST)
+        cycle = Watcher(options, Settings(base_url=model.base_url, model=MODEL)).cycle()
+    assert cycle.exit_code == 1 and cycle.stats is None and "1 failed" in cycle.line()

@@ -73,6 +73,9 @@ class ClientOptions:
     per_host: int = 2
     delay: float = 1.0
     max_bytes: int = 5 * 1024 * 1024
+    """Of an article page (what ingestion would accept)."""
+    max_source_bytes: int = 50 * 1024 * 1024
+    """Of a feed or sitemap (the sitemap protocol allows 50 MB uncompressed)."""
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     user_agent: str = USER_AGENT
@@ -107,15 +110,18 @@ class Client:
         """Close the connection pool."""
         self._http.close()
 
-    def get(self, url: str, validators: Validators | None = None, *, accept: str = "*/*") -> Page:
-        """Fetch URL politely; with VALIDATORS a 304 Page when unchanged. FetchError on failure."""
+    def get(
+        self, url: str, validators: Validators | None = None, *, accept: str = "*/*", cap: int | None = None
+    ) -> Page:
+        """Fetch URL politely; with VALIDATORS a 304 Page when unchanged; a body over CAP bytes
+        (default: max_bytes) fails. FetchError on failure."""
         for _ in range(MAX_REDIRECTS + 1):
             if not self.robots.allowed(url):
                 raise Disallowed(f"{url}: disallowed by robots.txt")
             delay = self.robots.crawl_delay(url)
             if delay:
                 self.gate.set_delay(_host(url), delay)
-            page = self._raw_get(url, validators, accept)
+            page = self._raw_get(url, validators, accept, cap)
             if page.status in (301, 302, 303, 307, 308):
                 url = page.url
                 validators = None  # validators belong to the URL that gave them
@@ -125,7 +131,9 @@ class Client:
             raise FetchError(f"{url}: HTTP {page.status}")
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
-    def _raw_get(self, url: str, validators: Validators | None = None, accept: str = "*/*") -> Page:
+    def _raw_get(
+        self, url: str, validators: Validators | None = None, accept: str = "*/*", cap: int | None = None
+    ) -> Page:
         """One GET through HOST's slots, retried after Retry-After; a redirect is a Page whose
         url is the Location."""
         headers = {"Accept": accept}
@@ -139,7 +147,7 @@ class Client:
                 with self._count:
                     self.requests += 1
                 try:
-                    page, wait = self._once(url, headers)
+                    page, wait = self._once(url, headers, cap or self.options.max_bytes)
                 except httpx.TimeoutException:
                     raise FetchError(f"{url}: timed out") from None
                 except httpx.HTTPError as exc:
@@ -153,7 +161,7 @@ class Client:
             self.gate.pause(host, wait)
         return page
 
-    def _once(self, url: str, headers: dict[str, str]) -> tuple[Page, float | None]:
+    def _once(self, url: str, headers: dict[str, str], cap: int) -> tuple[Page, float | None]:
         """One request: the Page, and how long to wait before asking again (429/503), if at all."""
         stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._http.stream("GET", url, headers=headers) as response:
@@ -165,24 +173,10 @@ class Client:
                 return Page(urljoin(url, location), status, b"", "", Validators(), stamp), None
             if status in (429, 503):
                 return Page(url, status, b"", "", Validators(), stamp), _retry_after(response)
-            body = self._body(url, response) if status == 200 else b""
+            body = _body(url, response, cap) if status == 200 else b""
             validators = Validators(response.headers.get("etag"), response.headers.get("last-modified"))
             content_type = response.headers.get("content-type", "")
             return Page(str(response.url), status, body, content_type, validators, stamp), None
-
-    def _body(self, url: str, response: httpx.Response) -> bytes:
-        cap = self.options.max_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
-            raise FetchError(f"{url}: {int(declared):,} bytes, over the {cap:,}-byte limit")
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():  # decompressed: the cap holds for what gzip expands to
-            size += len(chunk)
-            if size > cap:
-                raise FetchError(f"{url}: over the {cap:,}-byte limit")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
 
 def _host(url: str) -> str:
@@ -203,3 +197,17 @@ def _retry_after(response: httpx.Response) -> float:
 
 def _reason(exc: httpx.HTTPError) -> str:
     return " ".join((str(exc) or type(exc).__name__).split())[:200]
+
+
+def _body(url: str, response: httpx.Response, cap: int) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise FetchError(f"{url}: {int(declared):,} bytes, over the {cap:,}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():  # decompressed: the cap holds for what gzip expands to
+        size += len(chunk)
+        if size > cap:
+            raise FetchError(f"{url}: over the {cap:,}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -19,6 +19,7 @@ from typing import Any
 
 from summarize.errors import InputError
 from summarize.fsio import atomic_writer
+from summarize.ingest.decode import gunzip, is_gzip
 from summarize.ingest.provenance import stamp_page
 from summarize.sources.client import Client, ClientOptions, Disallowed, FetchError, Page
 from summarize.sources.gate import Stopped
@@ -187,7 +188,10 @@ class Fetcher:
 
     def _read_source(self, source: _Source) -> Listing | None:
         try:
-            page = self.client.get(source.url, self.state.validators(source.url), accept=FEED_TYPES)
+            validators = self.state.validators(source.url)
+            page = self.client.get(
+                source.url, validators, accept=FEED_TYPES, cap=self.client.options.max_source_bytes
+            )
         except Stopped:
             return None
         except FetchError as exc:
@@ -199,9 +203,12 @@ class Fetcher:
                 self.report.not_modified += 1
             return Listing("feed")
         source.page = page
+        body = page.body
         try:
-            return read_listing(page.body, page.url)
-        except FetchError as exc:
+            if is_gzip(body):  # a sitemap.xml.gz: gzip as the file, not as the transfer
+                body = gunzip(body, page.url, max_bytes=self.client.options.max_source_bytes)
+            return read_listing(body, page.url)
+        except InputError as exc:
             with self._lock:
                 self.report.failed.append((source.url, str(exc)))
             return None
@@ -221,6 +228,10 @@ class Fetcher:
         self._save_item(item, page)
 
     def _save_item(self, item: Item, page: Page) -> None:
+        cap = self.client.options.max_bytes
+        if len(page.body) > cap:  # an article URL given as a source was read with the sources' cap
+            self._fail(item, f"{item.url}: over the {cap:,}-byte limit")
+            return
         if not is_html(page.content_type, page.body):
             with self._lock:
                 self.report.skipped.append((item.url, f"{item.url}: not an HTML page ({page.content_type})"))

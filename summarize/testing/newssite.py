@@ -12,7 +12,8 @@ article (with `<link rel="canonical">`); /robots.txt disallows /private/. Troubl
 (404), /slow.html (answers after `slow` seconds), /moved.html (301 to an article),
 /amp/<slug>.html (the first article again, canonical to it), /copy.html (the first
 article's story again, no canonical), /big.html (over 5 MiB), /busy.html (429 with
-Retry-After: 1 the first time); /loop.html redirects to itself (listed nowhere). Feeds and
+Retry-After: 1 the first time); /loop.html redirects to itself and /sitemap.xml.gz is the news
+sitemap as a gzip file (listed nowhere). Feeds and
 pages carry an ETag and Last-Modified and answer 304 to either (If-None-Match first). The
 server counts requests per path and the most in flight at once.
 """
@@ -203,6 +204,8 @@ class NewsSite:
             return 200, html, self._page(first, extra='<div class="amp-ad"></div>'), {}
         if path == "/copy.html" and first is not None:
             return 200, html, self._page(first, canonical=False), {}
+        if path == "/sitemap.xml.gz":
+            return 200, "application/gzip", gzip.compress(self._news_sitemap().encode("utf-8")), {}
         if path == "/loop.html":
             return 302, html, "", {"Location": "/loop.html?again"}
         if path == "/moved.html" and first is not None:
