@@ -328,3 +328,54 @@ def test_single_article_report_opens_on_its_text(open_report: Callable[[Path], T
     assert re.search(r"Dropped \(1\)", tab.page.text_content(".doc-side") or "")
     tab.page.screenshot(path=tmp_path / "single.png", full_page=True)
     tab.clean()
+
+
+def test_fetched_articles_show_url_and_published_and_sort_and_filter_by_them(
+    open_report: Callable[[Path], Tab], tmp_path: Path
+) -> None:
+    from summarize.config import Settings
+    from summarize.sources.client import ClientOptions
+    from summarize.testing import echo_responder
+    from summarize.testing.newssite import EPOCH, NewsSite, story_text
+    from summarize.watch import Watcher, WatchOptions
+
+    report = tmp_path / "report.html"
+    with NewsSite() as site, FakeOpenAIServer(responder=echo_responder) as model:
+        site.add("harbour", "Harbour reopens after the storm", story_text("harbour"), EPOCH + 7200)
+        site.add("budget", "Parliament passes the budget", story_text("budget"), EPOCH)
+        site.add("rail", "Rail strike called off", story_text("rail"), EPOCH + 3600)
+        options = WatchOptions(
+            sources=(site.url("/feed.rss"),),
+            outdir=tmp_path / "d",
+            client=ClientOptions(delay=0.0),
+            report=report,
+        )
+        assert Watcher(options, Settings(base_url=model.base_url, model=MODEL)).cycle().exit_code == 0
+        base = site.base
+    tab = open_report(report)
+    tab.view("articles")
+    titles = "table.articles tbody tr .article-link"
+    assert tab.page.locator(titles).all_text_contents() == [
+        "Harbour reopens after the storm", "Rail strike called off", "Parliament passes the budget",
+    ]  # fmt: skip
+    urls = tab.page.locator("table.articles tbody tr .url").all_text_contents()
+    assert urls[0] == f"{base}/news/harbour.html"
+    assert tab.page.locator("table.articles thead th").nth(2).text_content() == "Published"
+    assert tab.page.locator("table.articles tbody tr td.nowrap").first.text_content() == "2026-11-30 02:53"
+    assert tab.count("table.articles a") == 0  # a URL is text, never a link
+    tab.page.screenshot(path=tmp_path / "articles-url.png", full_page=True)
+    tab.page.select_option("#a-sort", "oldest")
+    assert tab.page.locator(titles).first.text_content() == "Parliament passes the budget"
+    tab.page.select_option("#a-sort", "url")
+    assert tab.page.locator(titles).all_text_contents()[0] == "Parliament passes the budget"  # /news/budget
+    tab.page.fill("#f-url", "/news/RAIL")
+    tab.page.wait_for_function("() => document.querySelectorAll('table.articles tbody tr').length === 1")
+    assert tab.page.locator(titles).all_text_contents() == ["Rail strike called off"]
+    assert "1" in (tab.page.text_content("#f-count") or "")
+    tab.page.screenshot(path=tmp_path / "articles-url-filter.png", full_page=True)
+    tab.page.click("#f-clear")
+    assert tab.count("table.articles tbody tr") == 3
+    assert tab.page.input_value("#f-url") == ""
+    open_article(tab, "Rail strike called off")
+    assert tab.page.locator(".doc-head .url").text_content() == f"{base}/news/rail.html"
+    tab.clean()

@@ -7,10 +7,10 @@ module registers itself on `app` when imported.
 
 from __future__ import annotations
 
-from summarize.cli import article, batch, evaluate, output
+from summarize.cli import article, batch, evaluate, feeds, output
 from summarize.cli.app import app
 
-__all__ = ["app", "article", "batch", "evaluate", "main", "output"]
+__all__ = ["app", "article", "batch", "evaluate", "feeds", "main", "output"]
 
 
 def main() -> None:

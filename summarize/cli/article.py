@@ -15,6 +15,7 @@ from summarize.cli.options import Verbose, with_settings
 from summarize.config import Settings
 
 if TYPE_CHECKING:
+    from summarize.ingest import Document
     from summarize.pipeline import Summarizer
     from summarize.schemas import ArticleSummary
 
@@ -28,7 +29,9 @@ class Format(str, Enum):
 @app.command("file")
 @with_settings()
 def file_cmd(
-    path: Annotated[str, typer.Argument(help="Article file (.txt, .md, .html, .htm), or - for stdin.")],
+    path: Annotated[
+        str, typer.Argument(help="Article file (.txt, .md, .html, .htm), - for stdin, or an article's URL.")
+    ],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here, not stdout.")] = None,
     fmt: Annotated[
         Format, typer.Option("--format", help="json, markdown, or html (the report of one article).")
@@ -44,6 +47,7 @@ def file_cmd(
       summarize file article.txt                      # embedded local model, offline
       summarize file page.html --format markdown
       summarize file page.html --format html -o page.report.html
+      summarize file https://example.org/news/story.html   # fetched politely (robots.txt)
       OPENAI_API_KEY=sk-... summarize file article.txt --model gpt-4o-mini
       summarize file article.txt --base-url http://localhost:11434/v1 --model llama3.1
     """
@@ -53,7 +57,7 @@ def file_cmd(
         from summarize.pipeline import Summarizer
 
         summarizer = Summarizer.from_settings(settings())
-        doc = summarizer.load(path)
+        doc = _load_url(summarizer, path) if _is_url(path) else summarizer.load(path)
         for block in doc.removed:
             logging.getLogger("summarize.ingest").info("removed boilerplate: %.120r", block)
         ticker = _ticker(summarizer)
@@ -107,6 +111,23 @@ class Ticker:
             self._stream.write("\r" + " " * self._width + "\r")
             self._stream.flush()
             self._width = 0
+
+
+def _is_url(path: str) -> bool:
+    return path.startswith(("http://", "https://"))
+
+
+def _load_url(summarizer: Summarizer, url: str) -> Document:
+    """Fetch the page at URL (robots.txt, User-Agent, size cap) and ingest it as a saved file is."""
+    import tempfile
+
+    from summarize.sources.client import ClientOptions
+    from summarize.sources.fetch import fetch_article
+
+    max_bytes = summarizer.settings.max_bytes
+    with tempfile.TemporaryDirectory(prefix="summarize-") as folder:
+        saved = fetch_article(url, Path(folder), ClientOptions(max_bytes=max_bytes))
+        return summarizer.load(str(saved), label=url)
 
 
 def _rendered(result: ArticleSummary, fmt: Format, text: str) -> str:

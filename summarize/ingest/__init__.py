@@ -24,6 +24,7 @@ from summarize.config import DEFAULTS
 from summarize.errors import InputError
 from summarize.ingest.boilerplate import guess_title, strip_boilerplate
 from summarize.ingest.decode import decode_bytes, gunzip, is_gzip, normalize_newlines
+from summarize.ingest.provenance import read_stamp
 from summarize.ingest.sniff import non_article_reason
 
 DEFAULT_MAX_BYTES = DEFAULTS.max_bytes
@@ -200,15 +201,17 @@ def _from_html(text: str, path: str) -> Document:
     article = extract_html(text)
     cleaned = strip_boilerplate(article.text)
     body = _require_text(cleaned.text, path)
+    fetched = read_stamp(text)  # what `summarize fetch` knew of the page (its feed's title, date)
     return Document(
         text=body,
         path=path,
-        title=article.title or guess_title(body),
+        title=fetched.get("title") or article.title or guess_title(body),
         author=article.author,
-        date=article.date,
-        site=article.site,
+        date=fetched.get("published") or article.date,
+        site=article.site or fetched.get("site"),
         removed=cleaned.removed,
         kind="html",
+        url=fetched.get("canonical") or fetched.get("url"),
     )
 
 

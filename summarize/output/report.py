@@ -38,7 +38,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "topic": ("label", "wordings", "stances"),
     "article": (
         "path", "title", "site", "date", "day", "author", "summary", "model", "hasText", "note",
-        "mentions", "claims", "stances", "dropped",
+        "mentions", "claims", "stances", "dropped", "url",
     ),
     "mention": ("actor", "name", "role"),
     "claim": ("actor", "name", "text", "kind", "cue", "hedged", "quote", "start", "end"),
@@ -163,8 +163,13 @@ def _article_row(n: int, article: Article, text: Text, res: Resolution, topics: 
     return [
         article.path, s.source.title, s.source.site, s.source.date, iso_day(s.source.date),
         s.source.author, s.summary, s.model, int(text.text is not None), text.note, mentions, claims,
-        stances, [_dropped(d) for d in s.dropped],
+        stances, [_dropped(d) for d in s.dropped], _web_url(s.source.url),
     ]  # fmt: skip
+
+
+def _web_url(url: str | None) -> str | None:
+    """URL when it is an http(s) address: the page shows it as text, never as a link."""
+    return url if url and url.startswith(("http://", "https://")) else None
 
 
 def _spans(text: str | None) -> Callable[[Evidence], tuple[int, int]]:

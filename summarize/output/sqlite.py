@@ -38,8 +38,8 @@ _FK = "foreign_keys"
 TABLES: dict[str, dict[str, Any]] = {
     "articles": {
         "id": int, "path": str, "sha256": str, "title": str, "author": str, "site": str, "date": str,
-        "day": str, "summary": str, "model": str, "claims": int, "stances": int, "dropped": int,
-        "text": str, "text_status": str, "result_sha256": str,
+        "day": str, "url": str, "summary": str, "model": str, "claims": int, "stances": int,
+        "dropped": int, "text": str, "text_status": str, "result_sha256": str,
     },
     "actors": {
         "id": int, "key": str, "name": str, "type": str, "role": str, "aliases": str,
@@ -148,6 +148,7 @@ def _prepare(db: sqlite_utils.Database, db_path: Path, outdir: Path) -> None:
                 f"the database holds the export of {info.get('source')}, not {source}. "
                 "Pass a new --sqlite file for this folder"
             )
+        _add_columns(db)
         return
     db.table(INFO).create({"key": str, "value": str}, pk="key")
     db.table(INFO).insert_all(
@@ -163,6 +164,17 @@ def _prepare(db: sqlite_utils.Database, db_path: Path, outdir: Path) -> None:
     db.index_foreign_keys()
     for name, searched in FTS.items():
         db.table(name).enable_fts(searched, create_triggers=True, tokenize="porter")
+
+
+def _add_columns(db: sqlite_utils.Database) -> None:
+    """Columns added since the database was made (articles.url): added, and every article
+    marked changed so the rerun fills them."""
+    table = db.table("articles")
+    missing = [(name, kind) for name, kind in TABLES["articles"].items() if name not in table.columns_dict]
+    for name, kind in missing:
+        table.add_column(name, kind)
+    if missing:
+        db.execute("UPDATE articles SET result_sha256 = ''")
 
 
 def _json(value: object) -> str:
@@ -341,8 +353,8 @@ def _article_row(article: Article, article_id: int, text: Text, digest: str) -> 
     return {
         "id": article_id, "path": article.path, "sha256": s.source.sha256, "title": s.source.title,
         "author": s.source.author, "site": s.source.site, "date": s.source.date,
-        "day": iso_day(s.source.date), "summary": s.summary, "model": s.model, "claims": len(s.claims),
-        "stances": len(s.stances), "dropped": len(s.dropped), "text": text.text,
+        "day": iso_day(s.source.date), "url": s.source.url, "summary": s.summary, "model": s.model,
+        "claims": len(s.claims), "stances": len(s.stances), "dropped": len(s.dropped), "text": text.text,
         "text_status": text.status, "result_sha256": digest,
     }  # fmt: skip
 

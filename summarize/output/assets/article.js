@@ -39,6 +39,7 @@ function renderArticle(main, a, focusKey) {
     el("header", { class: "doc-head" },
       el("h2", { id: "doc-title" }, articleTitle(a)),
       el("p", { class: "meta" }, [a.site, a.day || a.date, a.author ? "by " + a.author : null, a.path].filter(Boolean).join(" \u00b7 ")),
+      a.url ? el("p", { class: "meta url" }, a.url) : null,
       el("p", { class: "summary" }, a.summary)),
     el("div", { class: "doc-body" },
       text === null ? missingText(a, items) : highlightedText(text, placed, slots),

@@ -80,7 +80,7 @@ function hay(x) {
     if (x.type === "claim") parts = [x.name, actorName(x.actor), x.text, x.quote, x.cue, KIND_LABEL[x.kind]];
     else if (x.type === "stance") parts = [x.name, actorName(x.actor), x.wording, TOPICS[x.topic].label, x.quote, x.position, x.target];
     else if (x.aliases) parts = [x.name, x.role, ...x.aliases];
-    else parts = [x.title, x.summary, x.path, x.site, x.author];
+    else parts = [x.title, x.summary, x.path, x.site, x.author, x.url];
     h = fold(parts.filter(Boolean).join("\n"));
     HAY.set(x, h);
   }
@@ -89,12 +89,13 @@ function hay(x) {
 
 // --- filters -------------------------------------------------------------------------------
 
-const filters = { q: "", actor: null, topic: null, position: "", site: "", from: "", to: "" };
+const filters = { q: "", actor: null, topic: null, position: "", site: "", from: "", to: "", url: "" };
 
 function articlePasses(a) {
   if (filters.site && a.site !== filters.site) return false;
   if (filters.from && !(a.day && a.day >= filters.from)) return false;
   if (filters.to && !(a.day && a.day <= filters.to)) return false;
+  if (filters.url.trim() && !fold(a.url).includes(fold(filters.url.trim()))) return false;
   return true;
 }
 
@@ -129,5 +130,5 @@ function applyFilters() {
 
 function filtersActive() {
   return Boolean(filters.q.trim() || filters.actor !== null || filters.topic !== null ||
-    filters.position || filters.site || filters.from || filters.to);
+    filters.position || filters.site || filters.from || filters.to || filters.url.trim());
 }

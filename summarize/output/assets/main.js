@@ -5,6 +5,7 @@ const ui = {
   view: "actors",
   article: null, // index of the open article, within the Articles view
   articleOrder: ARTICLES.map((a) => a.id),
+  articleSort: "newest", // a key of ARTICLE_SORTS (views.js)
   limit: Object.assign({}, PAGE),
   openSpeakers: new Set(),
   returnFocus: null,
@@ -72,6 +73,7 @@ function syncControls() {
   $("f-site").value = filters.site;
   $("f-from").value = filters.from;
   $("f-to").value = filters.to;
+  if ($("f-url").value !== filters.url) $("f-url").value = filters.url;
   if ($("q").value !== filters.q) $("q").value = filters.q;
   for (const id of ["f-actor", "f-topic"]) $(id).removeAttribute("aria-invalid");
 }
@@ -97,8 +99,9 @@ function wireFilters() {
     $(id).addEventListener("change", (e) => setFilter(name, e.target.value));
   }
   $("q").addEventListener("input", debounce((e) => setFilter("q", e.target.value), 150));
+  $("f-url").addEventListener("input", debounce((e) => setFilter("url", e.target.value), 150));
   $("f-clear").addEventListener("click", () => {
-    Object.assign(filters, { q: "", actor: null, topic: null, position: "", site: "", from: "", to: "" });
+    Object.assign(filters, { q: "", actor: null, topic: null, position: "", site: "", from: "", to: "", url: "" });
     setFilter("q", "");
   });
 }

@@ -268,26 +268,50 @@ function claimCard(c) {
 
 // --- articles ----------------------------------------------------------------------------------
 
+// How the article list can be ordered: published (full date and time when known), URL, title.
+const ARTICLE_SORTS = {
+  newest: ["newest first", (x, y) => published(y).localeCompare(published(x))],
+  oldest: ["oldest first", (x, y) => (published(x) || "\uffff").localeCompare(published(y) || "\uffff")],
+  url: ["URL", (x, y) => (x.url || "\uffff").localeCompare(y.url || "\uffff")],
+  title: ["title", () => 0],
+};
+const published = (a) => a.date || a.day || "";
+
+function sortControl() {
+  const select = el("select", { id: "a-sort", on: { change: (e) => { ui.articleSort = e.target.value; render(); } } },
+    Object.entries(ARTICLE_SORTS).map(([key, [label]]) => el("option", { value: key, selected: key === ui.articleSort }, label)));
+  return el("p", { class: "sort" }, el("label", {}, "Sort by ", select));
+}
+
 function renderArticles(main, v) {
-  const list = [...v.articles].sort((x, y) => (y.day || "").localeCompare(x.day || "") || articleTitle(x).localeCompare(articleTitle(y)));
+  const order = (ARTICLE_SORTS[ui.articleSort] || ARTICLE_SORTS.newest)[1];
+  const list = [...v.articles].sort((x, y) => order(x, y) || articleTitle(x).localeCompare(articleTitle(y)));
   ui.articleOrder = list.map((a) => a.id);
   const shown = list.slice(0, ui.limit.articles);
   append(main, viewHeader("Articles", list.length, "Open an article to read it with every piece of evidence highlighted."));
+  append(main, sortControl());
   if (!list.length) return append(main, el("p", { class: "empty" }, "No articles match the filters."));
   append(main, el("table", { class: "grid articles" },
     el("thead", {}, el("tr", {},
-      ["Article", "Site", "Date"].map((h) => el("th", { scope: "col" }, h)),
+      ["Article", "Site", "Published"].map((h) => el("th", { scope: "col" }, h)),
       ["Actors", "Claims", "Stances", "Dropped"].map((h) => el("th", { scope: "col", class: "num" }, h)))),
     el("tbody", {}, shown.map(articleRow))));
   append(main, moreButton(shown.length, list.length, "articles", () => { ui.limit.articles = Infinity; render(); }));
 }
 
+// "2026-11-30 00:53" for a full timestamp, the day alone otherwise.
+function publishedLabel(a) {
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})/.exec(a.date || "");
+  return m ? `${m[1]} ${m[2]}` : a.day || a.date || "";
+}
+
 function articleRow(a) {
   return el("tr", {},
     el("td", {}, linkButton(articleTitle(a), () => openArticle(a.id), { class: "link article-link" }),
+      a.url ? el("div", { class: "small url" }, a.url) : null,
       el("div", { class: "muted small path" }, a.path, a.hasText ? null : el("span", { class: "warn" }, " \u00b7 text unavailable"))),
     el("td", {}, a.site || ""),
-    el("td", { class: "nowrap" }, a.day || a.date || ""),
+    el("td", { class: "nowrap", title: a.date || "" }, publishedLabel(a)),
     el("td", { class: "num" }, num(a.mentions.length)),
     el("td", { class: "num" }, num(a.claims.length)),
     el("td", { class: "num" }, num(a.stances.length)),
