@@ -17,7 +17,21 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from summarize.schemas import Actor, ActorType, Claim, Draft, DraftActor, Dropped, Stance
-from summarize.text import CONNECTORS, HONORIFICS, PERSON_TITLES, REPORTER, TITLES, is_title, split_title
+from summarize.text import CONNECTORS, HONORIFICS, PERSON_TITLES, REPORTER, is_title, split_title
+from summarize.text.names import name_key, person_name, same_person, short_form_of, tokens, two_people
+
+__all__ = [
+    "ActorIndex",
+    "Attached",
+    "Identities",
+    "UnionFind",
+    "attach",
+    "is_reporter",
+    "name_key",
+    "resolve_actors",
+    "same_person",
+    "short_form_of",
+]
 
 REASON_NO_ACTOR = "stance has no actor (empty, or the reporter's own voice)"
 REASON_DUPLICATE_STANCE = "duplicate of an earlier stance (same actor, topic and evidence)"
@@ -28,20 +42,6 @@ _NO_ONE = frozenset({"", "none", "null", "n/a", "unknown", "reporter's voice", "
 
 TYPE_SPECIFICITY: dict[str, int] = {"other": 0, "group": 1, "organization": 2, "country": 3, "person": 4}
 """Which type wins when the mentions of one actor disagree: the more specific one."""
-
-
-def _tokens(name: str) -> list[str]:
-    return re.sub(r"[\u2019`]", "'", name).replace(".", " ").split()
-
-
-# The same names recur in every article of a batch, and the cross-article resolver asks
-# about each many times: the two name rules everything else builds on are computed once per name.
-@lru_cache(maxsize=1 << 16)
-def name_key(name: str) -> str:
-    """The comparable form of a name: case, spacing, dots, "the ...", "...'s" ignored."""
-    key = " ".join(_tokens(name)).casefold()
-    key = re.sub(r"^the ", "", key)
-    return re.sub(r"'s$", "", key)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -55,7 +55,7 @@ def is_reporter(name: str | None) -> bool:
 
 def is_proper(name: str, *, person: bool = True) -> bool:
     """A full proper name: capitalised words (connectors allowed); for a person, no title."""
-    words = _tokens(name)
+    words = tokens(name)
     return (
         bool(words)
         and words[0][:1].isupper()
@@ -65,22 +65,7 @@ def is_proper(name: str, *, person: bool = True) -> bool:
 
 
 def initials(name: str) -> str:
-    return "".join(w[0] for w in _tokens(name) if w[:1].isupper() and w.casefold() not in CONNECTORS)
-
-
-def short_form_of(short: str, full: str) -> bool:
-    """Whether SHORT names the person FULL by surname ("Putin"), possibly after titles
-    ("President Putin", "Russian President Vladimir Putin")."""
-    s, f = name_key(short).split(), name_key(full).split()
-    if len(f) < 2 or not s or s == f:
-        return False
-    if s == f[-1:]:
-        return True
-    for tail in (f, f[-1:]):
-        n = len(tail)
-        if len(s) > n and s[-n:] == tail and any(w in TITLES for w in s[:-n]):
-            return True
-    return False
+    return "".join(w[0] for w in tokens(name) if w[:1].isupper() and w.casefold() not in CONNECTORS)
 
 
 @dataclass
@@ -105,7 +90,7 @@ def _canonical_name(group: _Group, text: str) -> str:
     def score(i_name: tuple[int, str]) -> tuple[bool, bool, int, int, int]:
         i, name = i_name
         proper = is_proper(name, person=person)
-        return (proper, name.casefold() in folded, len(_tokens(name)), len(name), -i)
+        return (proper, name.casefold() in folded, len(tokens(name)), len(name), -i)
 
     return max(enumerate(group.names), key=score)[1]
 
@@ -165,13 +150,44 @@ class UnionFind:
             self.parent[max(a, b)] = min(a, b)
 
 
+def _full(name: str) -> bool:
+    """Whether NAME is a person's full name (a given name or initial before the surname)."""
+    p = person_name(name)
+    return p is not None and bool(p.given)
+
+
+class Identities(UnionFind):
+    """Disjoint sets of names that never join two people: a union that would put two
+    different full names of one surname in one set is refused (see `same_person`)."""
+
+    def __init__(self, names: Sequence[Sequence[str]]) -> None:
+        super().__init__(len(names))
+        self.fulls = {i: [n for n in group if _full(n)] for i, group in enumerate(names)}
+
+    def compatible(self, i: int, j: int) -> bool:
+        """Whether the sets of I and J may be one actor."""
+        a, b = self.find(i), self.find(j)
+        return a == b or not two_people([*self.fulls[a], *self.fulls[b]])
+
+    def union(self, i: int, j: int) -> None:
+        a, b = self.find(i), self.find(j)
+        if a == b or not self.compatible(a, b):
+            return
+        super().union(a, b)
+        self.fulls[min(a, b)] = list(dict.fromkeys([*self.fulls[a], *self.fulls[b]]))
+
+
 def _group(actors: list[DraftActor]) -> list[_Group]:
-    """Merge actors sharing a name or alias, then short forms and acronyms of one actor."""
-    uf = UnionFind(len(actors))
-    first_with_key: dict[str, int] = {}
+    """Merge actors sharing a name or alias, then short forms and acronyms of one actor;
+    never two people (a shared "Clinton" does not join Hillary and Bill Clinton)."""
+    uf = Identities([[a.name, *a.aliases] for a in actors])
+    first_with_key: dict[str, list[int]] = {}
     for i, actor in enumerate(actors):
         for name in [actor.name, *actor.aliases]:
-            uf.union(i, first_with_key.setdefault(name_key(name), i))
+            holders = first_with_key.setdefault(name_key(name), [])
+            for j in holders:
+                uf.union(i, j)
+            holders.append(i)
     for i, actor in enumerate(actors):
         owners = {
             uf.find(j)
@@ -191,7 +207,7 @@ def _refers_to(name: str, names: Sequence[str], type_: ActorType) -> bool:
     if type_ in ("person", "other") and any(is_proper(full) and short_form_of(name, full) for full in names):
         return True
     return is_acronym(name) and any(
-        len(_tokens(full)) >= 2 and initials(full) == name.replace(".", "") for full in names
+        len(tokens(full)) >= 2 and initials(full) == name.replace(".", "") for full in names
     )
 
 
@@ -205,7 +221,7 @@ _PERSON_CUE = r"\b(?i:" + "|".join(sorted(PERSON_TITLES)) + r")\.?\s+(?:[A-Z][\w
 
 def _looks_like_person(name: str, text: str) -> bool:
     """Whether the article puts an honorific or a person's title before NAME or its surname."""
-    words = _tokens(name)
+    words = tokens(name)
     if not words or not is_proper(name):
         return False
     forms = (name, words[-1])
@@ -236,6 +252,10 @@ def _new_actor(name: str, text: str) -> Actor:
     return Actor(name=name, type="person" if _looks_like_person(name, text) else "other")
 
 
+_SHARED = -1
+"""An alias key held by two actors (two people of one surname): it resolves to neither."""
+
+
 @dataclass
 class ActorIndex:
     """Resolved actors and a lookup from any name the model used to the canonical name."""
@@ -250,7 +270,12 @@ class ActorIndex:
 
     def _register(self, i: int, actor: Actor) -> None:
         for name in [actor.name, *actor.aliases]:
-            self._by_key.setdefault(name_key(name), i)
+            k = name_key(name)
+            held = self._by_key.get(k)
+            if held is None or (held == _SHARED and k == name_key(actor.name)):
+                self._by_key[k] = i
+            elif held not in (i, _SHARED) and k != name_key(self.actors[held].name):
+                self._by_key[k] = _SHARED  # "Clinton" of two Clintons names neither
 
     def canonical(self, name: str | None) -> str | None:
         """The canonical name NAME refers to (exact, case-insensitive, alias, unambiguous
@@ -258,6 +283,8 @@ class ActorIndex:
         if name is None or not name.strip():
             return None
         i = self._by_key.get(name_key(name))
+        if i == _SHARED:
+            return None
         if i is not None:
             return self.actors[i].name
         owners = {

@@ -126,3 +126,15 @@ def test_topics_worded_alike_are_one_group() -> None:
 def test_one_word_topics_do_not_absorb_longer_ones() -> None:
     topics = group_topics(["tax", "tax rises", "energy"])
     assert len(topics.topics) == 3
+
+
+def test_two_people_of_one_surname_are_never_one_actor_across_articles() -> None:
+    res = resolved(
+        summary(("Hillary Clinton", "person", ["Bill Clinton"])),  # one article's wrong merge
+        summary(("Bill Clinton", "person", ["President Bill Clinton"])),
+        summary(("Hillary Clinton", "person", ["Clinton"])),
+        summary(("George W. Bush", "person", [])),
+        summary(("George H. W. Bush", "person", ["Bush"])),
+    )
+    assert res.actor_of(1, "Bill Clinton") != res.actor_of(2, "Hillary Clinton")
+    assert res.actor_of(3, "George W. Bush") != res.actor_of(4, "George H. W. Bush")

@@ -224,7 +224,9 @@ def test_polnear_content_recall_and_speaker_accuracy(polnear: Path) -> None:
         ],
     )
     scores = evaluate.score_polnear(result, ex.gold)
-    assert scores == {"content_found": 3, "content_total": 4, "eligible": 2, "matched": 2, "correct": 1}
+    assert scores == {
+        "content_found": 3, "content_total": 4, "eligible": 2, "matched": 2, "correct": 1, "two_people": 0,
+    }  # fmt: skip
 
 
 def test_content_matches_by_token_f1_without_overlap() -> None:
@@ -356,3 +358,88 @@ def test_eval_command_max_reasks_bounds_the_requests(conll: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "failed" in result.stderr
     assert "1 / 1" in result.stdout
+
+
+# --- GUM: gold chains, and people merged without gold (issue 17) ----------------------------
+
+GUM_TEXT = (
+    "Bush meets Bush\n\n"
+    "Former President George H. W. Bush met George W. Bush in Riga on Unity Day. "
+    "The University of Helsinki said Bush spoke first."
+)
+
+
+def _mention(text: str, part: str, proper: bool = True, nth: int = 0) -> dict[str, Any]:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(part, start + 1)
+    return {"text": part, "start": start, "end": start + len(part), "proper": proper}
+
+
+@pytest.fixture
+def gum(tmp_path: Path) -> Path:
+    t = GUM_TEXT
+    entities = [
+        {"eid": 1, "type": "person", "identity": "George_H._W._Bush",
+         "mentions": [_mention(t, "Former President George H. W. Bush")]},
+        {"eid": 2, "type": "person", "identity": "George_W._Bush",
+         "mentions": [_mention(t, "George W. Bush"), _mention(t, "Bush", nth=3)]},
+        {"eid": 3, "type": "place", "identity": "Riga", "mentions": [_mention(t, "Riga")]},
+        {"eid": 4, "type": "event", "identity": None, "mentions": [_mention(t, "Unity Day")]},
+        {"eid": 5, "type": "organization", "identity": "University_of_Helsinki",
+         "mentions": [_mention(t, "The University of Helsinki"),
+                      {"text": "it", "start": len(t) + 5, "end": len(t) + 7, "proper": False}]},
+    ]  # fmt: skip
+    record = {
+        "id": "GUM_news_bush",
+        "title": "Bush meets Bush",
+        "text": t,
+        "summary": "s",
+        "entities": entities,
+    }
+    return _write(tmp_path / "gum" / "gum_dev.jsonl", [record]).parent
+
+
+def test_gum_loads_chains_inside_the_text(gum: Path) -> None:
+    (ex,) = load_examples("gum", gum)
+    assert ex.title == "Bush meets Bush"
+    assert [len(e["mentions"]) for e in ex.gold["entities"]] == [1, 2, 1, 1, 1]
+    assert ex.gold["entities"][0]["identity"] == "George_H._W._Bush"
+
+
+def test_gum_scores_types_precision_merges_and_splits(gum: Path) -> None:
+    (ex,) = load_examples("gum", gum)
+    actors = [
+        Actor(name="George H. W. Bush", type="person", aliases=["George W. Bush"]),  # two people
+        Actor(name="Bush", type="person"),  # George W. Bush again: a split
+        Actor(name="Riga", type="person"),  # a place typed a person
+        Actor(name="Unity Day", type="person"),  # an event: not an actor
+        Actor(name="University of Helsinki", type="organization"),
+    ]
+    scores = evaluate.score_gum(_summary(ex.text, actors, []), ex.gold)
+    assert scores["found"] == [4, 4]
+    assert scores["typed"] == [3, 4]  # Riga
+    assert scores["precision"] == [4, 5]  # Unity Day
+    assert scores["merges"] == [1, 5]
+    assert scores["splits"] == [1, 4]  # George W. Bush: two actors
+    assert scores["two_people"] == [1, 5]
+
+
+def test_same_surname_different_people_count_without_gold() -> None:
+    actors = [
+        Actor(name="Hillary Clinton", type="person", aliases=["Clinton", "Bill Clinton"]),
+        Actor(name="Hillary Rodham Clinton", type="person", aliases=["Mrs. Clinton", "Clinton"]),
+        Actor(name="Enrique Pe\u00f1a Nieto", type="person", aliases=["Mr. Pe\u00f1a Nieto"]),
+        Actor(name="Larry King", type="person", aliases=["Mr. King"]),
+    ]
+    assert evaluate.merged_people(actors) == 1
+
+
+def test_eval_command_tabulates_gum(gum: Path) -> None:
+    with FakeOpenAIServer(responder=echo_responder) as srv:
+        result = CliRunner().invoke(
+            app, ["eval", "gum", str(gum), "--base-url", srv.base_url, "--model", "m"]
+        )
+    assert result.exit_code == 0, result.output
+    assert "actors holding two gold people" in result.stdout
+    assert "type accuracy (found chains)" in result.stdout

@@ -344,3 +344,26 @@ def test_a_missing_model_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
             nlp.pipeline()
     finally:
         nlp.pipeline.cache_clear()
+
+
+# --- issue 17: who is who (the `who` helper's cases) ---------------------------------------
+
+
+def _actor_of(analysis: Analysis, name: str) -> tuple[str, ...]:
+    """The name and aliases of the actor called NAME."""
+    found = next(a for a in analysis.actors if a.name == name)
+    return (found.name, *found.aliases)
+
+
+def test_two_people_of_one_surname_stay_two_actors() -> None:
+    analysis = nlp.analyze(
+        "Hillary Clinton met voters in Ohio. Her husband, former President Bill Clinton, spoke later. "
+        "Mrs. Clinton said she was pleased.\n\n"
+        "Melania Trump spoke on Monday. Donald Trump praised her speech. Mrs. Trump said she wrote it.\n\n"
+        "Former President George H. W. Bush met his son George W. Bush on Friday."
+    )
+    assert "Mrs. Clinton" in _actor_of(analysis, "Hillary Clinton")
+    assert not {"Mrs. Clinton", "Hillary Clinton"} & set(_actor_of(analysis, "Bill Clinton"))
+    assert "Mrs. Trump" in _actor_of(analysis, "Melania Trump")
+    assert not {"Mrs. Trump", "Melania Trump"} & set(_actor_of(analysis, "Donald Trump"))
+    assert "George W. Bush" not in _actor_of(analysis, "George H. W. Bush")

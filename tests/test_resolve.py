@@ -11,6 +11,7 @@ from summarize.resolve import (
     attach,
     is_reporter,
     resolve_actors,
+    same_person,
 )
 from summarize.schemas import (
     ActorType,
@@ -20,6 +21,7 @@ from summarize.schemas import (
     Evidence,
     Stance,
 )
+from summarize.text.names import two_people
 
 TEXT = (
     "Finance Minister Greta Lindqvist said on Tuesday that the harbour bill was \u201can "
@@ -73,7 +75,7 @@ def test_surname_only_is_merged_into_the_full_name() -> None:
 
 
 @pytest.mark.parametrize(
-    "short", ["Minister Lindqvist", "Finance Minister Lindqvist", "Mr. Lindqvist", "Dr Lindqvist"]
+    "short", ["Minister Lindqvist", "Finance Minister Lindqvist", "Ms. Lindqvist", "Dr Lindqvist"]
 )
 def test_title_and_surname_is_merged(short: str) -> None:
     index = index_of(actor(short), actor("Greta Lindqvist"))
@@ -294,3 +296,56 @@ def test_invariant_holds_for_any_names() -> None:
     )
     check_invariant(out.stances, out.claims, {a.name for a in out.actors})
     assert all(a.name == a.name.strip() and a.name for a in out.actors)
+
+
+# --- one name rule: never two people as one (issue 17) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Clinton", "Hillary Clinton", True),
+        ("Mrs. Clinton", "Hillary Clinton", True),
+        ("Hillary Rodham Clinton", "Hillary Clinton", True),
+        ("G. Thorpe", "Graham Thorpe", True),
+        ("President Bill Clinton", "Bill Clinton", True),
+        ("Bill Clinton", "Hillary Clinton", False),
+        ("George H. W. Bush", "George W. Bush", False),
+        ("Mrs. Trump", "Donald Trump", False),
+        ("Melania Trump", "Donald Trump", False),
+        ("Donald Trump Jr.", "Donald Trump", False),
+        ("Tom Nides", "Hillary Clinton", False),
+    ],
+)
+def test_same_person_tells_one_person_from_two(a: str, b: str, same: bool) -> None:
+    assert same_person(a, b) is same
+    assert same_person(b, a) is same
+
+
+def test_two_people_sees_two_full_names_of_one_surname() -> None:
+    assert two_people(["Hillary Clinton", "Clinton", "Bill Clinton"])
+    assert two_people(["George W. Bush", "George H. W. Bush"])
+    assert not two_people(["Hillary Clinton", "Mrs. Clinton", "Hillary Rodham Clinton", "Clinton"])
+
+
+def test_a_shared_surname_alias_never_joins_two_people() -> None:
+    index = index_of(
+        actor("Hillary Clinton", aliases=["Clinton", "Mrs. Clinton"]),
+        actor("Bill Clinton", aliases=["Clinton", "President Bill Clinton"]),
+        actor("Melania Trump", aliases=["Mrs. Trump", "Trump"]),
+        actor("Donald Trump", aliases=["Trump"]),
+    )
+    assert names(index) == ["Hillary Clinton", "Bill Clinton", "Melania Trump", "Donald Trump"]
+    assert index.canonical("Clinton") is None  # the text cannot say which: kept apart
+    assert index.canonical("Mrs. Clinton") == "Hillary Clinton"
+    assert index.canonical("President Bill Clinton") == "Bill Clinton"
+
+
+def test_a_surname_form_of_two_people_stays_apart() -> None:
+    index = index_of(actor("George H. W. Bush"), actor("George W. Bush"), actor("Bush"))
+    assert names(index) == ["George H. W. Bush", "George W. Bush", "Bush"]
+
+
+def test_mr_never_joins_a_woman() -> None:
+    index = index_of(actor("Greta Lindqvist"), actor("Mr. Lindqvist"))
+    assert names(index) == ["Greta Lindqvist", "Mr. Lindqvist"]

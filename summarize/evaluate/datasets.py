@@ -3,6 +3,8 @@
 - conll2003: Reuters news with gold PER/ORG/LOC/MISC entities.
 - polnear: US political news with gold attributions (source, cue, content).
 - bbc-summary: BBC news with extractive reference summaries.
+- gum: Wikinews news and interviews (GUM) with gold coreference chains, entity types and
+  Wikipedia identities.
 
 See ../shared/data/README.md. Articles longer than max_chars are cut at a paragraph, line
 or sentence end, and gold items outside the kept text are dropped.
@@ -19,11 +21,12 @@ from typing import Any
 from summarize.errors import InputError, UserError
 from summarize.text import sentence_ends
 
-DATASETS = ("conll2003", "polnear", "bbc-summary")
+DATASETS = ("conll2003", "polnear", "bbc-summary", "gum")
 FILES = {
     "conll2003": "conll2003_docs.jsonl",
     "polnear": "polnear.jsonl",
     "bbc-summary": "bbc_news_summary.jsonl",
+    "gum": "gum_dev.jsonl",
 }
 DEFAULT_MAX_CHARS = 3000
 ENTITY_TYPES = ("PER", "ORG", "LOC")
@@ -156,8 +159,21 @@ def _bbc(record: dict[str, Any], max_chars: int | None) -> Example | None:
     return Example(record["id"], text, len(record["text"]), record.get("title"), gold)
 
 
+def _gum(record: dict[str, Any], max_chars: int | None) -> Example:
+    """Gold chains cut to the kept text; a chain with no mention left is dropped."""
+    text = truncate(record["text"], max_chars)
+    entities = []
+    for ent in record.get("entities", []):
+        mentions = [m for m in ent.get("mentions", []) if m["end"] <= len(text)]
+        if mentions:
+            entities.append({"type": ent["type"], "identity": ent.get("identity"), "mentions": mentions})
+    title = record.get("title")
+    return Example(record["id"], text, len(record["text"]), title, {"entities": entities})
+
+
 _MAKERS: dict[str, Callable[[dict[str, Any], int | None], Example | None]] = {
     "conll2003": _conll,
     "polnear": _polnear,
     "bbc-summary": _bbc,
+    "gum": _gum,
 }

@@ -10,7 +10,7 @@ from typing import Any
 
 from summarize.errors import SummarizeError, UserError
 from summarize.evaluate.datasets import ENTITY_TYPES, Example
-from summarize.evaluate.scoring import RULES, rouge_scorer, score_bbc, score_conll, score_polnear
+from summarize.evaluate.scoring import RULES, rouge_scorer, score_bbc, score_conll, score_gum, score_polnear
 from summarize.ingest import Document
 from summarize.pipeline import Summarizer
 from summarize.schemas import ArticleSummary
@@ -83,6 +83,8 @@ def _scored(
         scores: dict[str, Any] = score_conll(summary, example.gold)
     elif dataset == "polnear":
         scores = score_polnear(summary, example.gold)
+    elif dataset == "gum":
+        scores = score_gum(summary, example.gold)
     else:
         scores = score_bbc(summary.summary, example, scorer)
     return ArticleResult(
@@ -164,6 +166,18 @@ def _polnear_rows(ok: Sequence[ArticleResult]) -> list[tuple[str, str]]:
         ("  content recall on them", _ratio(matched, s["eligible"])),
         ("speaker accuracy (matched)", _ratio(correct, matched)),
         ("speaker correct (all eligible)", _ratio(correct, s["eligible"])),
+        ("actors holding two full names", str(sum(r.scores.get("two_people", 0) for r in ok))),
+    ]
+
+
+def _gum_rows(ok: Sequence[ArticleResult]) -> list[tuple[str, str]]:
+    return [
+        ("named chains found", _ratio(*_sum(ok, "found"))),
+        ("type accuracy (found chains)", _ratio(*_sum(ok, "typed"))),
+        ("actor precision", _ratio(*_sum(ok, "precision"))),
+        ("actors holding two gold people", str(_sum(ok, "merges")[0])),
+        ("named chains split in two actors", _ratio(*_sum(ok, "splits"))),
+        ("actors holding two full names", str(_sum(ok, "two_people")[0])),
     ]
 
 
@@ -186,6 +200,7 @@ _DATASET_ROWS: dict[str, Callable[[Sequence[ArticleResult]], list[tuple[str, str
     "conll2003": _conll_rows,
     "polnear": _polnear_rows,
     "bbc-summary": _bbc_rows,
+    "gum": _gum_rows,
 }
 
 

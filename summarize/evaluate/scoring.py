@@ -10,7 +10,8 @@ from typing import Any
 from summarize.errors import UserError
 from summarize.evaluate.datasets import ENTITY_TYPES, MIN_SUMMARY_COVERAGE, Example
 from summarize.schemas import Actor, ArticleSummary
-from summarize.text import PRONOUNS, sentences, words
+from summarize.text import PRONOUNS, sentences, split_title, words
+from summarize.text.names import two_people
 
 CONTENT_F1 = 0.5
 # Tokens that carry no identity when comparing a speaker with a gold source.
@@ -46,7 +47,25 @@ RULES = {
         "pronouns/determiners (he, she, they, we, you, I, it, this, who...); correct when the "
         "matched claim's speaker or an alias of that actor shares a non-filler token (e.g. the "
         "surname) with the gold source text, case-insensitively. Reported over matched eligible "
-        "attributions (accuracy) and over all eligible ones (end to end)."
+        "attributions (accuracy) and over all eligible ones (end to end). Two full names (no "
+        "gold needed): actors whose name forms hold two different full names of one surname "
+        '(different given names or initials, summarize.text.names.two_people), e.g. "Hillary '
+        'Clinton" with the alias "Bill Clinton".'
+    ),
+    "gum": (
+        "Gold: GUM coreference chains. A chain is named when its type is person, organization "
+        "or place and one of its mentions holds a proper noun; its name forms are those proper "
+        "mentions (at most 6 tokens), compared as \\w+ tokens without fillers (the, a, of, 's, "
+        "pronouns, honorifics) and without titles before a full name. An actor matches a chain "
+        "exactly when one of its names equals a name form, loosely when one contains the other. "
+        "Actor precision: the share of our actors "
+        "matching a person/organization/place chain (exactly, or loosely when no chain of another "
+        "type matches exactly): an actor that is an event, a work or nothing counts against us. "
+        "Type accuracy, on found named chains (best actor: exact before loose): person -> person "
+        "or group; organization -> organization or group; place -> country or other. Merges: "
+        "actors whose names equal full-name forms (two tokens or more) of two person chains with "
+        "different Wikipedia identities (or no identity) and different names. Splits: named "
+        "chains that two or more of our actors match exactly. Two full names: as for polnear."
     ),
     "bbc-summary": (
         "ROUGE-1 and ROUGE-L F1 (rouge-score, Porter stemming) of the summary against the "
@@ -161,9 +180,15 @@ def speaker_matches(result: ArticleSummary, speaker: str | None, source: str) ->
     return any(want & set(words(name)) for name in names)
 
 
+def merged_people(actors: Sequence[Actor]) -> int:
+    """Actors holding two different full names of one surname: two people as one (no gold)."""
+    return sum(two_people([a.name, *a.aliases]) for a in actors if a.type in ("person", "other"))
+
+
 def score_polnear(result: ArticleSummary, gold: dict[str, Any]) -> dict[str, int]:
-    """Counts for content recall and speaker accuracy."""
+    """Counts for content recall and speaker accuracy, and actors holding two people."""
     c = dict.fromkeys(("content_found", "content_total", "eligible", "matched", "correct"), 0)
+    c["two_people"] = merged_people(result.actors)
     for att in gold["attributions"]:
         index = _match_claim(result, att)
         c["content_total"] += 1
@@ -175,6 +200,82 @@ def score_polnear(result: ArticleSummary, gold: dict[str, Any]) -> dict[str, int
             c["matched"] += 1
             c["correct"] += speaker_matches(result, result.claims[index].speaker, att["source"])
     return c
+
+
+ACTING_TYPES = frozenset({"person", "organization", "place"})
+GUM_TYPE_OK: dict[str, frozenset[str]] = {
+    "person": frozenset({"person", "group"}),
+    "organization": frozenset({"organization", "group"}),
+    "place": frozenset({"country", "other"}),
+}
+_MAX_FORM_TOKENS = 6
+
+
+def _form(text: str) -> tuple[str, ...]:
+    """A name as tokens without fillers, and without the titles before a full name
+    ("Former President George H. W. Bush" -> george h w bush)."""
+    form = [t for t in words(text) if t not in _FILLER]
+    title, rest = split_title(form)
+    return tuple(rest if title and len(rest) >= 2 else form)
+
+
+def _chain_forms(entity: dict[str, Any]) -> set[tuple[str, ...]]:
+    """The name forms of a gold chain: its proper mentions, short enough to be names."""
+    forms = {_form(m["text"]) for m in entity["mentions"] if m.get("proper")}
+    return {f for f in forms if f and len(f) <= _MAX_FORM_TOKENS}
+
+
+def _actor_forms(actor: Actor) -> set[tuple[str, ...]]:
+    return {f for f in map(_form, (actor.name, *actor.aliases)) if f}
+
+
+def _loose(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> bool:
+    return any(_contains(x, y) or _contains(y, x) for x in a for y in b)
+
+
+def score_gum(result: ArticleSummary, gold: dict[str, Any]) -> dict[str, list[int]]:
+    """[numerator, denominator] pairs: "found" and "typed" over named chains, "precision" over
+    our actors, "merges" (actors holding two gold people), "splits" (named chains held by two
+    actors or more), "two_people" (the no-gold count), see RULES["gum"]."""
+    chains = [(e, _chain_forms(e)) for e in gold["entities"]]
+    named = [(e, f) for e, f in chains if e["type"] in ACTING_TYPES and f]
+    actors = [(a, _actor_forms(a)) for a in result.actors]
+    c = {k: [0, 0] for k in ("found", "typed", "precision", "merges", "splits", "two_people")}
+
+    def count(key: str, hit: bool) -> None:
+        c[key][0] += hit
+        c[key][1] += 1
+
+    for entity, forms in named:
+        exact = [a for a, names in actors if names & forms]
+        best = next(iter(exact or [a for a, names in actors if _loose(names, forms)]), None)
+        count("found", best is not None)
+        if best is not None:
+            count("typed", best.type in GUM_TYPE_OK[entity["type"]])
+        count("splits", len(exact) >= 2)
+    for _, names in actors:
+        acting_exact = any(names & f for _, f in named)
+        other_exact = any(names & f for e, f in chains if e["type"] not in ACTING_TYPES)
+        count("precision", acting_exact or (not other_exact and any(_loose(names, f) for _, f in named)))
+        count("merges", _holds_two_people(names, named))
+    c["two_people"] = [merged_people(result.actors), len(actors)]
+    return c
+
+
+def _holds_two_people(names: set[tuple[str, ...]], named: Sequence[tuple[dict[str, Any], set[Any]]]) -> bool:
+    """Whether NAMES equal full names of two person chains that are two people."""
+    held = [
+        (n, e.get("identity"), form)
+        for n, (e, forms) in enumerate(named)
+        if e["type"] == "person"
+        for form in forms & names
+        if len(form) >= 2
+    ]
+    return any(
+        na != nb and fa != fb and (ia is None or ib is None or ia != ib)
+        for i, (na, ia, fa) in enumerate(held)
+        for nb, ib, fb in held[i + 1 :]
+    )
 
 
 def lead3(text: str) -> str:

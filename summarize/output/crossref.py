@@ -26,17 +26,16 @@ from functools import lru_cache
 # name, a title and a short form are.
 from summarize.resolve import (
     TYPE_SPECIFICITY,
-    UnionFind,
+    Identities,
     initials,
     is_acronym,
     is_proper,
     is_reporter,
-    name_key,
-    short_form_of,
     split_title_name,
 )
 from summarize.schemas import ActorType, ArticleSummary
 from summarize.text import is_title
+from summarize.text.names import name_key, short_form_of
 
 
 @dataclass(frozen=True)
@@ -137,7 +136,7 @@ def surname(name: str) -> str | None:
 def resolve(summaries: Sequence[ArticleSummary], paths: Sequence[str]) -> Resolution:
     """One CorpusActor per real-world actor of SUMMARIES (PATHS name the articles, for keys)."""
     entries = entries_of(summaries)
-    uf = UnionFind(len(entries))
+    uf = Identities([e.names for e in entries])
     _merge_distinctive(entries, uf)
     _merge_surnames(entries, uf)
     _merge_acronyms(entries, uf)
@@ -154,7 +153,7 @@ def resolve(summaries: Sequence[ArticleSummary], paths: Sequence[str]) -> Resolu
     return Resolution([actors[a] for a in order], local)
 
 
-def _merge_distinctive(entries: Sequence[Entry], uf: UnionFind) -> None:
+def _merge_distinctive(entries: Sequence[Entry], uf: Identities) -> None:
     first: dict[str, int] = {}
     for i, entry in enumerate(entries):
         for name in entry.names:
@@ -174,7 +173,7 @@ def _full_names(entries: Sequence[Entry], members: Sequence[int]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _merge_surnames(entries: Sequence[Entry], uf: UnionFind) -> None:
+def _merge_surnames(entries: Sequence[Entry], uf: Identities) -> None:
     """Rule 2: a surname or title form joins the only full-name person of that surname."""
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(entries)):
@@ -217,7 +216,7 @@ def _owner(
     return None
 
 
-def _merge_acronyms(entries: Sequence[Entry], uf: UnionFind) -> None:
+def _merge_acronyms(entries: Sequence[Entry], uf: Identities) -> None:
     """Rule 3: an acronym joins the only organisation, country or group with those initials."""
     by_initials: dict[str, set[int]] = defaultdict(set)
     for i, entry in enumerate(entries):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from summarize.text.names import person_name, same_person, short_form_of
 from summarize.text.nlp import lexicon as lx
 from summarize.text.nlp.mentions import (
     NAME_CONNECTORS,
@@ -41,44 +42,72 @@ def personish(group: Group) -> bool:
     return person or titled or person_shape(group.mentions[0].text)
 
 
-def _full_names(groups: list[Group]) -> list[tuple[list[str], Group]]:
-    return [
-        (name_words(g.mentions[0].text), g)
-        for g in groups
-        if personish(g) and len(name_words(g.mentions[0].text)) >= 2 and not org_head(g.mentions[0].text)
-    ]
+def _is_full(g: Group) -> bool:
+    """A person's full name: two words or more, not an organisation's."""
+    return personish(g) and len(name_words(g.mentions[0].text)) >= 2 and not org_head(g.mentions[0].text)
 
 
-def _short_form(short: list[str], full: list[str]) -> bool:
-    """Whether SHORT names FULL by surname ("Putin") or first and last name."""
-    if len(short) >= len(full):
-        return False
-    if full[-len(short) :] == short:
-        return True
-    return len(short) >= 2 and short[0] == full[0] and short[-1] == full[-1]
+def _specificity(text: str) -> tuple[int, int]:
+    """How much of a person a name says: given names, then their letters ("G." < "Graham")."""
+    p = person_name(text)
+    return (len(p.given), sum(map(len, p.given))) if p else (0, 0)
+
+
+def _form(m: Mention) -> str:
+    return f"{m.title} {m.text}" if m.title else m.text
+
+
+def _owner_form(g: Group) -> str:
+    """G's name with an honorific it carries somewhere ("Mrs" before "Melania Trump")."""
+    titles = [m.title for m in g.mentions if m.title]
+    return f"{titles[0]} {g.name}" if titles else g.name
 
 
 def _merge_short_forms(groups: list[Group]) -> list[Group]:
-    """Give each surname/title mention to the full name it belongs to (nearest one before it)."""
-    fulls = _full_names(groups)
+    """Give each surname, title or shorter form to the full name it belongs to: the nearest
+    compatible one before it (`resolve.same_person`: "Mrs. Trump" never joins Donald Trump),
+    else the only one after it; with two after it and none before, it stays apart."""
+    fulls = [g for g in groups if _is_full(g)]
+    home: dict[int, Group] = {}
     kept: list[Group] = []
-    for g in groups:
-        words = name_words(g.mentions[0].text)
-        owners = [(f, og) for f, og in fulls if og is not g and _short_form(words, f)]
-        if not owners or key(g.mentions[0].text) in lx.COUNTRIES:
+    for g in sorted(groups, key=lambda g: _specificity(g.mentions[0].text), reverse=True):
+        text = g.mentions[0].text
+        owners = list(
+            {
+                id(o): o
+                for o in (_final(f, home) for f in fulls if f is not g)
+                if o is not g
+                and short_form_of(text, o.mentions[0].text)
+                and _specificity(text) < _specificity(o.mentions[0].text)
+            }.values()
+        )
+        if not owners or key(text) in lx.COUNTRIES:
             kept.append(g)
             continue
+        rest: list[Mention] = []
         for m in g.mentions:
-            _nearest_owner(m, [og for _, og in owners]).mentions.append(m)
+            owner = _nearest_owner(m, [o for o in owners if same_person(_form(m), _owner_form(o))])
+            (rest if owner is None else owner.mentions).append(m)
+        if rest:
+            g.mentions = rest
+            kept.append(g)
+        else:
+            home[id(g)] = owners[0]
     return kept
 
 
-def _nearest_owner(m: Mention, owners: list[Group]) -> Group:
-    """The full name mentioned last before M, else the first one after it."""
+def _final(g: Group, home: dict[int, Group]) -> Group:
+    while id(g) in home:
+        g = home[id(g)]
+    return g
+
+
+def _nearest_owner(m: Mention, owners: list[Group]) -> Group | None:
+    """The full name mentioned last before M, else the only one after it; None when unsure."""
     before = [(max(x.start for x in o.mentions if x.start < m.start), o) for o in owners if o.first < m.start]
     if before:
         return max(before, key=lambda pair: pair[0])[1]
-    return min(owners, key=lambda o: o.first)
+    return owners[0] if len(owners) == 1 else None
 
 
 def _initials(words: list[str]) -> str:

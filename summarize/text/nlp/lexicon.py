@@ -39,6 +39,7 @@ from summarize.text.lexicon import FEMALE_HONORIFICS as _FEMALE
 from summarize.text.lexicon import HONORIFICS as _HONORIFICS
 from summarize.text.lexicon import MALE_HONORIFICS as _MALE
 from summarize.text.lexicon import TITLES as _TITLES
+from summarize.text.names import given_names
 
 __all__ = [
     "ALWAYS_CUES", "COGNITION_VERBS", "CUE_VERBS", "EVIDENCE_VERBS", "FEMALE_PRONOUNS",
@@ -307,14 +308,9 @@ ORGANISATION_STATES = _lines(
 )
 
 
-@functools.lru_cache(maxsize=1)
 def first_names() -> dict[str, str]:
     """Given names (lower case) and their usual gender: m, f or u (first_names.txt)."""
-    out: dict[str, str] = {}
-    for line in _data_lines("first_names.txt"):
-        name, gender = line.split()
-        out[name] = gender
-    return out
+    return given_names()
 
 
 # English function words left out when comparing sentences (summary scoring).
