@@ -118,9 +118,10 @@ def test_seed_peskov_and_zaluzhniy(seed: Analysis) -> None:
 def test_seed_they_traps(seed: Analysis) -> None:
     turned = next(s for s in seed.sentence_actors if "They then turned" in s.span.of(seed.text))
     assert set(turned.actors) == {"Vladimir Putin", "Alexander Lukashenko"}
-    fear = next(s for s in seed.sentence_actors if "They fear" in s.span.of(seed.text))
-    assert fear.actors == ()
-    assert all(a.speaker is None for a in _about(seed, "They fear"))
+    # "They fear ..." is the opposition of the sentence before: an unnamed group that speaks.
+    (fear,) = _about(seed, "They fear")
+    assert fear.speaker is not None and "opposition" in fear.speaker and fear.source_text == "They"
+    assert _type(seed, fear.speaker) == "group"
 
 
 def test_seed_rejection_has_two_agents(seed: Analysis) -> None:
@@ -159,7 +160,9 @@ def test_example_speakers(example: Analysis) -> None:
     assert _about(example, "a victory for every commuter")[0].speaker == "Helena Brandt"
     assert _about(example, "blank cheque")[0].speaker == "Tomas Ekberg"
     according = _about(example, "According to the city's transport authority")[0]
-    assert according.cue == "According to" and according.hedged and according.speaker is None
+    assert according.cue == "According to" and according.hedged
+    assert according.speaker == "city's transport authority"  # an unnamed institution speaks
+    assert _type(example, "city's transport authority") == "organization"
     shops = _about(example, "reportedly fear")[0]
     assert shops.speaker == "Local shop owners" and shops.hedged  # an unnamed group speaks
 
@@ -236,6 +239,25 @@ def test_an_unnamed_group_that_speaks_is_a_group_actor() -> None:
     assert farmers is not None and farmers.mentions[0].of(a.text) == "Local farmers"
     named = nlp.analyze("Officials of the White House said the plan would pass.")
     assert named.attributions[0].speaker == "White House"  # a named organisation speaks for them
+
+
+def test_a_speaker_named_by_a_noun_phrase_is_an_actor() -> None:
+    a = nlp.analyze(
+        "The Ministry of Defence announced new drills on Monday. The ministry said the exercises "
+        "were routine. The minister's closest allies said he would stay. The opposition has said "
+        "the drills are a provocation. Twenty percent of voters said they were worried."
+    )
+    speakers = {x.sentence.of(a.text)[:12]: x.speaker for x in a.attributions}
+    assert speakers["The ministry"] == "Ministry of Defence"  # the ministry named before
+    assert speakers["The minister"] == "minister's closest allies"
+    assert _type(a, "minister's closest allies") == "group"
+    assert speakers["The oppositi"] == "opposition" and _type(a, "opposition") == "group"
+    assert speakers["Twenty perce"] == "voters"  # the group a share is of
+    unnamed = nlp.analyze("The state news agency reported that the talks had failed.")
+    assert unnamed.attributions[0].speaker == "state news agency"
+    assert _type(unnamed, "state news agency") == "organization"
+    issued = nlp.analyze("A poll by the Pew Research Center found that voters were tired.")
+    assert issued.attributions[0].speaker == "Pew Research Center"  # a document speaks for its issuer
 
 
 def test_a_phrasal_verb_is_not_a_verb_of_saying() -> None:

@@ -134,4 +134,5 @@ def test_the_seed_article_reads_right_end_to_end() -> None:
     assert speaker("Putin stated that Russia") == speaker('"This is simply not') == "Vladimir Putin"
     assert speaker("Dmitry Peskov of the Kremlin") == "Dmitry Peskov"
     assert speaker("Valery Zaluzhniy (the top") == "Valery Zaluzhniy"
-    assert speaker("They fear a creeping") is None  # the opposition, not a named actor
+    fear = speaker("They fear a creeping")  # the opposition of the sentence before: a group
+    assert fear is not None and "opposition" in fear and types[fear] == "group"

@@ -103,6 +103,53 @@ GROUP_SOURCES = words(
     group pollster respondent negotiator officer firefighter owner homeowner tenant patient
     consumer customer commuter passenger nurse pilot driver"""
 )
+# More plural nouns of people who speak as one (issue 17): "the minister's closest allies said",
+# "the member states said". Added to GROUP_SOURCES.
+GROUP_SOURCES = GROUP_SOURCES | words(
+    """ally colleague friend relative family neighbour neighbor state country nation government
+    politician representative senator congressman lawmaker minister republican democrat
+    conservative liberal progressive fan viewer reader listener attendee participant
+    demonstrator critic insider adviser advisor spokesperson staffer volunteer person people
+    reporter journalist fact-checker other follower backer speaker host republican"""
+)
+# Heads of a noun phrase that names an institution speaking as one, though unnamed: "the defence
+# ministry said", "the state news agency reported", "the court ruled". Such a speaker becomes an
+# organization actor, or the named organisation whose name holds the head ("the ministry" after
+# "the Ministry of Defence"). General English news usage.
+ORGANISATION_SPEAKERS = words(
+    """ministry department agency court government administration cabinet parliament council
+    committee commission board office embassy military army navy party campaign
+    company firm bank newspaper paper magazine outlet network channel broadcaster station
+    website union federation association organisation organization institute university
+    foundation fund authority regulator watchdog prosecutor prosecution team club league
+    kremlin presidency junta regime coalition alliance movement group bloc secretariat
+    service tribunal senate house congress legislature assembly municipality city council
+    state town county"""
+)
+# Heads of a collective noun phrase of people: "The opposition has said", "the public believes".
+COLLECTIVE_SPEAKERS = words("opposition public crowd audience electorate majority minority family staff")
+# Heads that count a group ("47 percent of voters", "the majority of Belarus' opposition",
+# "half of respondents"): the group is the "of" phrase when there is one.
+QUANTITY_HEADS = words(
+    """percent per cent majority minority half third quarter most many some several number
+    share plurality dozens hundreds thousands millions two three four five six seven eight
+    nine ten"""
+)
+# Heads of a document that speaks for whoever issued it: "the ministry statement said", "a poll by
+# Gallup found". With no issuer given, only the kinds of study that are cited as sources on
+# their own (REPORT_SOURCES) become speakers, as actors of type other.
+DOCUMENT_HEADS = words(
+    """statement report poll survey study analysis data letter email e-mail memo filing
+    document release communique communiqué record records figures results review audit
+    investigation ad advertisement video tweet post article editorial story message
+    filing filings projection projections agreement result average datum figure"""
+)
+REPORT_SOURCES = words("poll survey study report analysis audit review investigation")
+# Anaphoric nouns that point at an issue named before: "The idea was rejected by both ...".
+ISSUE_ANAPHORS = words(
+    """idea plan proposal suggestion notion move prospect scheme offer demand claim
+    possibility option measure policy deal"""
+)
 # Words before a group's noun that count it rather than name it: "some analysts".
 GROUP_PREPS = words("of for with at from in")
 GROUP_QUANTIFIERS = words("some several many most other others few various numerous certain all both")
@@ -113,7 +160,7 @@ PERSON_DESCRIPTORS = words(
     chairman chairwoman man woman congressman lawmaker star actor actress singer rapper
     host anchor comedian author writer chancellor premier king queen prince general
     commander coach manager striker player captain leader founder owner executive veteran
-    former incumbent challenger contender hopeful runner"""
+    former incumbent challenger contender hopeful runner magnate"""
 )
 # Words of a nominal speaker that can be matched against an actor's role ("the spokesman").
 ROLE_SYNONYMS: dict[str, frozenset[str]] = {

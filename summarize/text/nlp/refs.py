@@ -11,7 +11,7 @@ nearest salient person); or a name inside the phrase ("Trump's spokeswoman Hope 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from summarize.text.nlp import lexicon as lx
@@ -87,28 +87,63 @@ class ActorTable:
         return (hits[0],) if len(set(hits)) == 1 else ()
 
     def source(self, token: Token) -> tuple[str, ...]:
-        """Who speaks when TOKEN heads a source: the actors it refers to, else an unnamed group."""
-        return self.refer(token) or self.group(token)
+        """Who speaks when TOKEN heads a source: the actors it refers to, else an unnamed group
+        or institution named by its phrase (`unnamed`)."""
+        return self.refer(token) or self.unnamed(token)
+
+    def unnamed(self, token: Token, depth: int = 0) -> tuple[str, ...]:
+        """A speaker named by a noun phrase that is not a name and refers to none: "analysts",
+        "the defence ministry", "The opposition", "47 percent of voters", "a poll by Gallup"
+        (its issuer, when it has one). An actor of type group, organization or (a study cited
+        on its own) other is added, named by the phrase without determiners or quantifiers;
+        () for a pronoun, a single unnamed person ("an official") or any other noun phrase."""
+        lemma = token.lemma_.lower()
+        quantity = lemma in lx.QUANTITY_HEADS or token.like_num
+        if token.pos_ not in ("NOUN", "NUM") or depth > 2 or _negative(token):
+            return ()
+        if quantity:
+            of = _of_object(token) or _in_object(token)
+            if of is not None:
+                return self.unnamed(of, depth + 1) or self.refer(of) or self._add(token, "group")
+            return self._add(token, "group") if lemma in lx.QUANTITY_HEADS - lx.GROUP_QUANTIFIERS else ()
+        if token.pos_ != "NOUN":
+            return ()
+        if lemma in lx.DOCUMENT_HEADS:
+            for issuer in _issuers(token):
+                found = self.refer(issuer) or self.unnamed(issuer, depth + 1)
+                if found:
+                    return found
+            return self._add(token, "other")  # "the statement said", "a new poll found"
+        if lemma in lx.ORGANISATION_SPEAKERS or token.lower_ in lx.ORGANISATION_SPEAKERS:
+            return _named_org(self, token, definite=False) or self._add(token, "organization")
+        if lemma in lx.COLLECTIVE_SPEAKERS:
+            return self._add(token, "group")
+        if lemma in lx.GROUP_SOURCES and (token.tag_ == "NNS" or lemma == "police"):
+            return self._add(token, "group")  # "an official said" is one unnamed person, not a group
+        return ()
 
     def group(self, token: Token) -> tuple[str, ...]:
-        """An unnamed group of people that speaks ("analysts said", "White House officials say",
-        "some advocates for stem cell research note"), added as an actor of type group named by
-        its phrase without determiners or quantifiers; () for any other noun phrase."""
-        lemma = token.lemma_.lower()
-        if token.pos_ != "NOUN" or lemma not in lx.GROUP_SOURCES:
-            return ()
-        if token.tag_ != "NNS" and lemma != "police":
-            return ()  # "an official said" is one unnamed person, not a group
+        """An unnamed group of people that speaks ("analysts said", "White House officials say")."""
+        return self.unnamed(token)
+
+    def _add(self, token: Token, type_: ActorType) -> tuple[str, ...]:
+        """The actor named by the phrase TOKEN heads (a known one of that name, else a new one)."""
         span = _group_span(token)
         name = " ".join(self.doc.text[span.start : span.end].split())
         known = self.lookup(name)
         if known:
             self.token_actor[token.i] = known[0]
             return known
-        self.actors.append(ActorCandidate(name, "group", (), None, (span,)))
-        self.types[name] = "group"
+        self.actors.append(ActorCandidate(name, type_, (), None, (span,)))
+        self.types[name] = type_
         self.token_actor[token.i] = name
         return (name,)
+
+    def give_role(self, name: str, role: str) -> None:
+        """Give the actor NAME the role ROLE ("finance minister") when it has none."""
+        for i, actor in enumerate(self.actors):
+            if actor.name == name and actor.role is None and actor.type == "person":
+                self.actors[i] = replace(actor, role=role)
 
     def remember(self, token: Token, names: tuple[str, ...]) -> None:
         """Record a resolved subject so that later pronouns can point at it."""
@@ -118,6 +153,44 @@ class ActorTable:
 
 
 _GROUP_MODIFIERS = ("compound", "amod", "nmod", "npadvmod")
+_NEGATIVE = frozenset(("no", "none", "nobody", "neither", "nothing"))
+
+
+def _plural_people(token: Token) -> bool:
+    """ "allies", "the opposition": people who are not the possessor they belong to."""
+    lemma = token.lemma_.lower()
+    return lemma in lx.COLLECTIVE_SPEAKERS or (lemma in lx.GROUP_SOURCES and token.tag_ == "NNS")
+
+
+def _negative(token: Token) -> bool:
+    """ "none of the journalists", "no officials": nobody, so no speaker."""
+    return token.lower_ in _NEGATIVE or any(c.dep_ == "det" and c.lower_ in _NEGATIVE for c in token.children)
+
+
+def _of_object(token: Token) -> Token | None:
+    """X in "TOKEN of X" ("the majority of Belarus' opposition")."""
+    for child in token.rights:
+        if child.dep_ == "prep" and child.lower_ == "of":
+            return next((g for g in child.children if g.dep_ == "pobj"), None)
+    return None
+
+
+def _in_object(token: Token) -> Token | None:
+    """ "Six in 10": a share of people, with no group named."""
+    for child in token.rights:
+        if child.dep_ == "prep" and child.lower_ == "in" and any(g.like_num for g in child.children):
+            return child
+    return None
+
+
+def _issuers(token: Token) -> list[Token]:
+    """Who issued the document TOKEN heads: "the ministry statement", "Gallup's poll", "a poll
+    by (from, of) Harvard"."""
+    out = [c for c in token.lefts if c.dep_ in ("compound", "poss", "nmod") and c.pos_ in ("NOUN", "PROPN")]
+    for child in token.rights:
+        if child.dep_ == "prep" and child.lower_ in ("by", "from", "of"):
+            out.extend(g for g in child.children if g.dep_ == "pobj")
+    return out
 
 
 def _group_span(token: Token) -> Span:
@@ -127,8 +200,13 @@ def _group_span(token: Token) -> Span:
     for child in token.lefts:
         if child.dep_ in _GROUP_MODIFIERS and child.lower_ not in lx.GROUP_QUANTIFIERS:
             tokens.extend(t for t in child.subtree if t.lower_ not in lx.GROUP_QUANTIFIERS)
+        elif child.dep_ == "poss" and child.pos_ in ("NOUN", "PROPN"):
+            # "the minister's closest allies", "Belarus' opposition": the possessor's "the" left out
+            tokens.extend(t for t in child.subtree if t.dep_ != "det")
+        elif child.dep_ == "nummod" and token.lemma_.lower() in lx.QUANTITY_HEADS:
+            tokens.extend(child.subtree)  # "Twenty-four percent"
     for child in token.rights:
-        if child.dep_ == "prep" and child.i == token.i + 1 and child.lower_ in lx.GROUP_PREPS:
+        if child.dep_ == "prep" and child.i == token.i + 1 and child.lower_ in lx.GROUP_PREPS | {"in"}:
             inner = list(child.subtree)
             if len(inner) <= 6 and not any(t.dep_ in ("relcl", "acl", "punct") for t in inner):
                 tokens.extend(inner)
@@ -144,7 +222,7 @@ def resolve(table: ActorTable, token: Token) -> tuple[str, ...]:
     if lower in lx.PLURAL_PRONOUNS:
         return _plural_antecedent(table, token)
     if lower in ("who", "that", "which") and token.head.dep_ == "relcl":
-        return table.refer(token.head.head)
+        return table.refer(token.head.head) or table.unnamed(token.head.head)
     if token.pos_ in ("NOUN", "PROPN"):
         return _described(table, token) or (table.lookup(token.text) if token.text[:1].isupper() else ())
     return ()
@@ -175,10 +253,12 @@ def _fits(table: ActorTable, name: str, gender: str) -> bool:
 
 def _plural_antecedent(table: ActorTable, token: Token) -> tuple[str, ...]:
     """ "They": actors named together before (up to three sentences back), unless the
-    previous sentence's subject is an unnamed noun phrase ("the opposition")."""
+    previous sentence's subject is an unnamed noun phrase ("the opposition"): then that
+    group, when it is one that can speak (`ActorTable.unnamed`), else nobody."""
     here = table.sentence_of(token.i)
-    if here > 0 and _unnamed_subject(table, here - 1):
-        return ()
+    subject = _unnamed_subject(table, here - 1) if here > 0 else None
+    if subject is not None:
+        return table.unnamed(subject)
     for s in range(here, max(-1, here - 4), -1):
         found = [x for x in table.salient if x.sentence == s and x.i < token.i and len(x.names) >= 2]
         groups = [x for x in table.salient if x.sentence == s and x.i < token.i and x.subject
@@ -188,11 +268,12 @@ def _plural_antecedent(table: ActorTable, token: Token) -> tuple[str, ...]:
     return ()
 
 
-def _unnamed_subject(table: ActorTable, s: int) -> bool:
+def _unnamed_subject(table: ActorTable, s: int) -> Token | None:
+    """The main subject of sentence S when it is a noun phrase that names no actor."""
     for token in table.tokens(table.sentences[s]):
         if token.dep_ in ("nsubj", "nsubjpass") and token.head.dep_ == "ROOT":
-            return token.pos_ == "NOUN" and not table.refer(token)
-    return False
+            return token if token.pos_ == "NOUN" and not table.refer(token) else None
+    return None
 
 
 def _described(table: ActorTable, token: Token) -> tuple[str, ...]:
@@ -207,8 +288,8 @@ def _described(table: ActorTable, token: Token) -> tuple[str, ...]:
                 if pobj.dep_ == "pobj" and pobj.i in table.token_actor:
                     return (table.token_actor[pobj.i],)
     for child in token.children:
-        if child.dep_ == "poss" and child.i in table.token_actor:
-            return (table.token_actor[child.i],)
+        if child.dep_ == "poss" and child.i in table.token_actor and not _plural_people(token):
+            return (table.token_actor[child.i],)  # "Trump's spokeswoman", not "Trump's allies"
     for child in token.children:
         if child.dep_ in ("appos", "compound", "nmod") and child.pos_ == "PROPN":
             inner = [t.i for t in child.subtree if t.i in table.token_actor]
@@ -224,10 +305,10 @@ def _described(table: ActorTable, token: Token) -> tuple[str, ...]:
     return _named_org(table, token) or _person_inside(table, token)
 
 
-def _named_org(table: ActorTable, token: Token) -> tuple[str, ...]:
+def _named_org(table: ActorTable, token: Token, *, definite: bool = True) -> tuple[str, ...]:
     """ "The board said" after "the Illinois Board of Elections": the organisation named before
-    whose name holds the description's head noun."""
-    if token.pos_ != "NOUN" or not any(c.lower_ == "the" for c in token.children):
+    whose name holds the description's head noun (with "the" unless not DEFINITE)."""
+    if token.pos_ != "NOUN" or (definite and not any(c.lower_ == "the" for c in token.children)):
         return ()
     head = token.lemma_.lower()
     best: tuple[int, str] | None = None
