@@ -32,10 +32,11 @@ from summarize.draft.passes import Passes
 from summarize.draft.retry import RetryPolicy
 from summarize.draft.sender import Limiter, Sender, UsageMeter
 from summarize.errors import ContextLengthError, SummarizeError
-from summarize.ingest import Document, load_document, parse_document
+from summarize.ingest import Document, load_document, parse_document, with_language
 from summarize.prompts import Prompts
 from summarize.resolve import attach, resolve_actors
 from summarize.schemas import SCHEMA_VERSION, ArticleSummary, Claim, GroundingStats, Source, Stance, Usage
+from summarize.text.readers import UnsupportedLanguage, has_reader
 
 MAX_CONTEXT_LEARNING = 3
 
@@ -98,27 +99,52 @@ class Summarizer:
 
     @property
     def fingerprint(self) -> str:
-        """What, besides the article, decides the result: model, prompts, drafter, schema."""
+        """What, besides the article, decides the result: model, prompts, drafter, schema, the
+        language the summary is written in (--summary-language)."""
         h = hashlib.sha256()
-        for part in (self.model, self.prompts.fingerprint, self.drafter.name, SCHEMA_VERSION):
+        parts = (
+            self.model,
+            self.prompts.fingerprint,
+            self.drafter.name,
+            SCHEMA_VERSION,
+            self.settings.summary_language or "",
+        )
+        for part in parts:
             h.update(part.encode("utf-8") + b"\0")
         return h.hexdigest()
 
     def cache_key(self, doc: Document) -> str:
-        """The batch cache key of DOC: its clean text and the fingerprint."""
-        return hashlib.sha256(doc.text.encode("utf-8") + b"\0" + self.fingerprint.encode()).hexdigest()
+        """The batch cache key of DOC: its clean text, its language (detected or --language)
+        and the fingerprint."""
+        language = (doc.language or "").encode()
+        data = doc.text.encode("utf-8") + b"\0" + language + b"\0" + self.fingerprint.encode()
+        return hashlib.sha256(data).hexdigest()
 
     def load(self, path: str, label: str | None = None) -> Document:
-        """Read and clean the article at PATH as the settings say (--raw, --max-bytes); LABEL
-        (default PATH) is the name it goes by in the result and in errors."""
-        return load_document(path, raw=self.settings.raw, max_bytes=self.settings.max_bytes, label=label)
+        """Read and clean the article at PATH as the settings say (--raw, --max-bytes,
+        --language); LABEL (default PATH) is the name it goes by in the result and in errors."""
+        doc = load_document(path, raw=self.settings.raw, max_bytes=self.settings.max_bytes, label=label)
+        return self.with_language(doc)
 
     def parse(self, data: bytes, label: str) -> Document:
         """Clean the article bytes DATA (read elsewhere, e.g. from object storage) named LABEL."""
-        return parse_document(data, label, raw=self.settings.raw, max_bytes=self.settings.max_bytes)
+        doc = parse_document(data, label, raw=self.settings.raw, max_bytes=self.settings.max_bytes)
+        return self.with_language(doc)
+
+    def with_language(self, doc: Document) -> Document:
+        """DOC with its language: --language when given, else the one it has, else detected."""
+        return with_language(doc, self.settings.language)
+
+    def refuse_unreadable(self, doc: Document) -> None:
+        """Refuse DOC when the drafter must read it and has no reader for its language, before
+        any model is loaded (UnsupportedLanguage: one line that says to use an endpoint)."""
+        if self.drafter.needs_reader and not has_reader(doc.language):
+            raise UnsupportedLanguage(doc.language or "")
 
     def summarize(self, doc: Document) -> ArticleSummary:
         """Summarize DOC live; `usage` counts every request, failed attempts included."""
+        doc = self.with_language(doc)
+        self.refuse_unreadable(doc)
         meter = UsageMeter()
         try:
             result = run_live(self.conversation(doc), Sender(self.backend, self.retry, meter, self.limiter))
@@ -148,6 +174,8 @@ class Summarizer:
         context to plan with and to learn into: the shared one by default; a provider batch
         job gives each article its own, so that its replay depends on its own replies only.
         """
+        doc = self.with_language(doc)
+        self.refuse_unreadable(doc)
         count = count or (lambda text: self.backend.count_tokens(text))
         budget = budget or self.budget
         for _ in range(MAX_CONTEXT_LEARNING + 1):
