@@ -77,6 +77,11 @@ class Settings:
     # how the article is read
     raw: bool = False
     max_bytes: int = 5 * MB
+    language: str | None = None
+    """ISO 639-1 code of the articles' language (--language); None: detected for each article."""
+    summary_language: str | None = None
+    """ISO 639-1 code the summary and claim texts are written in (--summary-language); None:
+    the article's own language."""
 
     @property
     def uses_local(self) -> bool:
@@ -137,7 +142,20 @@ def check(s: Settings) -> None:
         raise UserError("--request-timeout must be positive seconds. Pass e.g. --request-timeout 1800")
     if s.max_tokens < 1:
         raise UserError("--max-tokens must be 1 or more. Pass e.g. --max-tokens 2048")
+    for option, code in (("--language", s.language), ("--summary-language", s.summary_language)):
+        if code is not None:
+            check_language(option, code)
     check_local(ctx=s.ctx, threads=s.threads)
+
+
+def check_language(option: str, code: str) -> None:
+    """Refuse a CODE for OPTION that is not an ISO 639-1 language code."""
+    from summarize.text.languages import is_language_code
+
+    if not is_language_code(code):
+        raise UserError(
+            f"{option} {code!r} is not an ISO 639-1 language code. Pass two letters such as en, ru or uk"
+        )
 
 
 def check_local(*, ctx: int | None, threads: int | None) -> None:

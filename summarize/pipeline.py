@@ -35,10 +35,11 @@ from summarize.draft.passes import Passes
 from summarize.draft.retry import RetryPolicy
 from summarize.draft.sender import Limiter, Sender, UsageMeter
 from summarize.errors import ContextLengthError, SummarizeError
-from summarize.ingest import Document, load_document, parse_document
+from summarize.ingest import Document, load_document, parse_document, with_language
 from summarize.prompts import Prompts
 from summarize.resolve import attach, resolve_actors
 from summarize.schemas import SCHEMA_VERSION, ArticleSummary, Claim, GroundingStats, Source, Stance, Usage
+from summarize.text.readers import UnsupportedLanguage, has_reader
 
 MAX_CONTEXT_LEARNING = 3
 
@@ -127,16 +128,30 @@ class Summarizer:
         return h.hexdigest()
 
     def load(self, path: str, label: str | None = None) -> Document:
-        """Read and clean the article at PATH as the settings say (--raw, --max-bytes); LABEL
-        (default PATH) is the name it goes by in the result and in errors."""
-        return load_document(path, raw=self.settings.raw, max_bytes=self.settings.max_bytes, label=label)
+        """Read and clean the article at PATH as the settings say (--raw, --max-bytes,
+        --language); LABEL (default PATH) is the name it goes by in the result and in errors."""
+        doc = load_document(path, raw=self.settings.raw, max_bytes=self.settings.max_bytes, label=label)
+        return self.with_language(doc)
 
     def parse(self, data: bytes, label: str) -> Document:
         """Clean the article bytes DATA (read elsewhere, e.g. from object storage) named LABEL."""
-        return parse_document(data, label, raw=self.settings.raw, max_bytes=self.settings.max_bytes)
+        doc = parse_document(data, label, raw=self.settings.raw, max_bytes=self.settings.max_bytes)
+        return self.with_language(doc)
+
+    def with_language(self, doc: Document) -> Document:
+        """DOC with its language: --language when given, else the one it has, else detected."""
+        return with_language(doc, self.settings.language)
+
+    def refuse_unreadable(self, doc: Document) -> None:
+        """Refuse DOC when the drafter must read it and has no reader for its language, before
+        any model is loaded (UnsupportedLanguage: one line that says to use an endpoint)."""
+        if self.drafter.needs_reader and not has_reader(doc.language):
+            raise UnsupportedLanguage(doc.language or "")
 
     def summarize(self, doc: Document) -> ArticleSummary:
         """Summarize DOC live; `usage` counts every request, failed attempts included."""
+        doc = self.with_language(doc)
+        self.refuse_unreadable(doc)
         meter = UsageMeter()
         try:
             result = run_live(self.conversation(doc), Sender(self.backend, self.retry, meter, self.limiter))
@@ -166,6 +181,8 @@ class Summarizer:
         context to plan with and to learn into: the shared one by default; a provider batch
         job gives each article its own, so that its replay depends on its own replies only.
         """
+        doc = self.with_language(doc)
+        self.refuse_unreadable(doc)
         count = count or (lambda text: self.backend.count_tokens(text))
         budget = budget or self.budget
         for _ in range(MAX_CONTEXT_LEARNING + 1):

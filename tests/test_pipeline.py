@@ -65,7 +65,7 @@ def test_the_cache_key_changes_with_text_model_prompts_and_drafter() -> None:
 
 def test_the_first_round_is_estimated_without_a_model() -> None:
     summarizer = Summarizer.from_settings(Settings(base_url="http://localhost:8000/v1", model="m"))
-    doc = Document(text=ARTICLE, path="a.txt")
+    doc = Document(text=ARTICLE, path="a.txt", language="en")  # as loaded: language known
     drafter = summarizer.drafter
     assert isinstance(drafter, OnePass)
     expected = estimate_tokens("".join(m.content for m in drafter.messages(doc)))

@@ -10,14 +10,16 @@ from summarize.prompts import TEMPLATE_NAMES, Prompts, default_prompts_dir
 
 def test_shipped_prompts_load_and_render() -> None:
     p = Prompts.load()
-    text = p.render("article", title="T", article="Some {braces} and $dollars")
+    text = p.render(
+        "article", title="T", article="Some {braces} and $dollars", language="ru", summary_language="en"
+    )
     assert "Some {braces} and $dollars" in text
 
 
 def test_missing_variable_is_named(tmp_path: Path) -> None:
     p = Prompts.load()
     with pytest.raises(PromptError, match=r"\$\{article\}"):
-        p.render("article", title="T")
+        p.render("article", title="T", language="ru", summary_language="en")
 
 
 def test_missing_template_is_named(tmp_path: Path) -> None:

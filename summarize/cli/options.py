@@ -44,9 +44,51 @@ MaxBytes = Annotated[
     ),
 ]
 
+
+def _language_code(option: str) -> Callable[[str | None], str | None]:
+    """A typer callback: a bad ISO 639-1 code for OPTION is a usage error (exit 2)."""
+
+    def check(value: str | None) -> str | None:
+        from summarize.text.languages import is_language_code
+
+        if value is None:
+            return None
+        code = value.strip().lower()
+        if not is_language_code(code):
+            raise typer.BadParameter(
+                f"{value!r} is not an ISO 639-1 language code. Pass two letters such as en, ru or uk",
+                param_hint=option,
+            )
+        return code
+
+    return check
+
+
+Language = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        help="The articles' language, ISO 639-1 (en, ru, uk) [detected for each article].",
+        callback=_language_code("--language"),
+        rich_help_panel=_I,
+    ),
+]
+SummaryLanguage = Annotated[
+    str | None,
+    typer.Option(
+        "--summary-language",
+        help="Write the summary and claim texts in this language, ISO 639-1; quotes stay "
+        "verbatim [the article's].",
+        callback=_language_code("--summary-language"),
+        rich_help_panel=_D,
+    ),
+]
+
 # name, annotation, default: appended to a command's signature by `with_settings`.
 _INGEST = (("raw", Raw, False), ("max_bytes", MaxBytes, None))
 _MODEL = (
+    ("language", Language, None),
+    ("summary_language", SummaryLanguage, None),
     (
         "base_url",
         Annotated[

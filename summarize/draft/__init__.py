@@ -36,6 +36,8 @@ class DraftOptions:
     label_positions: bool = True
     """Whether the model labels the position of attributed statements (measured per model:
     the bundled 0.5B model cannot, docs/MODELS.md); else only stance verbs give positions."""
+    summary_language: str | None = None
+    """ISO 639-1 code of the summary and claim texts (--summary-language); None: the article's."""
 
     @classmethod
     def from_settings(cls, settings: Settings, *, label_positions: bool = True) -> DraftOptions:
@@ -47,6 +49,7 @@ class DraftOptions:
             temperature=settings.temperature,
             repair=settings.repair,
             label_positions=label_positions,
+            summary_language=settings.summary_language,
         )
 
 
@@ -65,6 +68,9 @@ class Drafter(Protocol):
 
     name: str
     """Part of the batch cache key: another drafter gives another result."""
+    needs_reader: bool
+    """Whether the program reads the article itself (summarize.text.readers), so that an
+    article in a language with no reader is refused before any model is loaded."""
 
     def overhead(self, doc: Document) -> str:
         """The prompt text for DOC without the article (to plan chunks of a long one)."""

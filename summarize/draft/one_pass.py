@@ -31,6 +31,7 @@ class OnePass:
     """The drafter for capable models."""
 
     name = "one-pass"
+    needs_reader = False  # the model reads every language itself
 
     def __init__(self, prompts: Prompts, options: DraftOptions) -> None:
         self.prompts = prompts
@@ -46,7 +47,13 @@ class OnePass:
             Message(
                 "user",
                 self.prompts.render(
-                    "article", title=as_data(doc.title or "(none)"), article=as_data(doc.text)
+                    "article",
+                    title=as_data(doc.title or "(none)"),
+                    article=as_data(doc.text),
+                    language=_language_label(doc.language, "the article's own language"),
+                    summary_language=_language_label(
+                        self.options.summary_language or doc.language, "the language of the article"
+                    ),
                 ),
             ),
         )
@@ -126,6 +133,13 @@ class OnePass:
         except ValueError as exc:
             log.info("repair reply unusable: %s", _first_line(str(exc)))
             return None
+
+
+def _language_label(code: str | None, unknown: str) -> str:
+    """'Russian (ru)' for the prompt; UNKNOWN when the language is not known."""
+    from summarize.text.languages import language_name
+
+    return f"{language_name(code)} ({code})" if code else unknown
 
 
 def _gave_up(

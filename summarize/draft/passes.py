@@ -81,6 +81,7 @@ class Passes:
     """The drafter for small models: spaCy proposes and grounds, the model labels."""
 
     name = "passes"
+    needs_reader = True
 
     def __init__(self, prompts: Prompts, options: DraftOptions) -> None:
         self.prompts = prompts

@@ -146,6 +146,18 @@ def parse_document(
     return _from_text(text, path)
 
 
+def with_language(doc: Document, language: str | None = None) -> Document:
+    """DOC with its language: LANGUAGE when given (--language), else the one DOC has, else the
+    one detected in its title and text (ingest/language.py; None when it cannot be told)."""
+    if language is not None:
+        return doc if doc.language == language else replace(doc, language=language)
+    if doc.language is not None:
+        return doc
+    from summarize.ingest.language import detect_language  # loads the detector on first use
+
+    return replace(doc, language=detect_language(f"{doc.title or ''}\n{doc.text}"))
+
+
 def load_document(
     path: str, *, raw: bool = False, max_bytes: int = DEFAULT_MAX_BYTES, label: str | None = None
 ) -> Document:
