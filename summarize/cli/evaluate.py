@@ -18,13 +18,18 @@ class Dataset(str, Enum):
     conll2003 = "conll2003"
     polnear = "polnear"
     bbc_summary = "bbc-summary"
+    factru = "factru"
+    ner_uk = "ner-uk"
 
 
 @app.command("eval")
 @with_settings()
 def eval_cmd(
     dataset: Annotated[
-        Dataset, typer.Argument(help="Gold set: conll2003, polnear or bbc-summary.", metavar="DATASET")
+        Dataset,
+        typer.Argument(
+            help="Gold set: conll2003, polnear, bbc-summary, factru or ner-uk.", metavar="DATASET"
+        ),
     ],
     path: Annotated[
         Path, typer.Argument(help="The set's folder (e.g. ../shared/data/polnear) or JSONL.", metavar="PATH")
@@ -50,6 +55,7 @@ def eval_cmd(
       summarize eval conll2003 ../shared/data/conll2003 --limit 30 --local
       summarize eval polnear ../shared/data/polnear -n 30 -o polnear.json --base-url http://localhost:8000/v1
       summarize eval bbc-summary ../shared/data/bbc-summary -n 30 --max-chars 2000
+      summarize eval factru ../shared/data/factru --offset 60 --local
     """
     with edge(verbose):
         from summarize import evaluate
