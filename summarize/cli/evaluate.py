@@ -19,13 +19,18 @@ class Dataset(str, Enum):
     polnear = "polnear"
     bbc_summary = "bbc-summary"
     gum = "gum"
+    factru = "factru"
+    ner_uk = "ner-uk"
 
 
 @app.command("eval")
 @with_settings()
 def eval_cmd(
     dataset: Annotated[
-        Dataset, typer.Argument(help="Gold set: conll2003, polnear, bbc-summary or gum.", metavar="DATASET")
+        Dataset,
+        typer.Argument(
+            help="Gold set: conll2003, polnear, bbc-summary, gum, factru or ner-uk.", metavar="DATASET"
+        ),
     ],
     path: Annotated[
         Path, typer.Argument(help="The set's folder (e.g. ../shared/data/polnear) or JSONL.", metavar="PATH")
@@ -52,6 +57,7 @@ def eval_cmd(
       summarize eval polnear ../shared/data/polnear -n 30 -o polnear.json --base-url http://localhost:8000/v1
       summarize eval bbc-summary ../shared/data/bbc-summary -n 30 --max-chars 2000
       summarize eval gum ../shared/data/gum --offset 9 --max-chars 0 --local
+      summarize eval factru ../shared/data/factru --offset 60 --local
     """
     with edge(verbose):
         from summarize import evaluate

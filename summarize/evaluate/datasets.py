@@ -5,6 +5,8 @@
 - bbc-summary: BBC news with extractive reference summaries.
 - gum: Wikinews news and interviews (GUM) with gold coreference chains, entity types and
   Wikipedia identities.
+- factru: Russian news (factRuEval-2016) with gold PER/ORG/LOC chains and nominative names.
+- ner-uk: Ukrainian texts (ner-uk 2.0) with gold PER/ORG/LOC mentions.
 
 See ../shared/data/README.md. Articles longer than max_chars are cut at a paragraph, line
 or sentence end, and gold items outside the kept text are dropped.
@@ -21,13 +23,17 @@ from typing import Any
 from summarize.errors import InputError, UserError
 from summarize.text import sentence_ends
 
-DATASETS = ("conll2003", "polnear", "bbc-summary", "gum")
+DATASETS = ("conll2003", "polnear", "bbc-summary", "gum", "factru", "ner-uk")
 FILES = {
     "conll2003": "conll2003_docs.jsonl",
     "polnear": "polnear.jsonl",
     "bbc-summary": "bbc_news_summary.jsonl",
     "gum": "gum_dev.jsonl",
+    "factru": "factru_dev.jsonl",
+    "ner-uk": "neruk_dev.jsonl",
 }
+LANGUAGES = {"factru": "ru", "ner-uk": "uk"}
+"""The language of every article of a set: a factRuEval text is Russian by definition."""
 DEFAULT_MAX_CHARS = 3000
 ENTITY_TYPES = ("PER", "ORG", "LOC")
 # The bbc-summary references were recovered from lower-cased CSVs; below this share of
@@ -44,6 +50,8 @@ class Example:
     full_chars: int
     title: str | None = None
     gold: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None
+    """ISO 639-1 code when the set says it (factru: "ru"); None: the pipeline decides."""
 
     @property
     def truncated(self) -> bool:
@@ -171,9 +179,40 @@ def _gum(record: dict[str, Any], max_chars: int | None) -> Example:
     return Example(record["id"], text, len(record["text"]), title, {"entities": entities})
 
 
+def _chains(record: dict[str, Any], max_chars: int | None) -> tuple[str, list[dict[str, Any]]]:
+    """The kept text and the gold chains with at least one mention inside it."""
+    text = truncate(record["text"], max_chars)
+    chains = []
+    for ent in record.get("entities", []):
+        mentions = [m["text"] for m in ent.get("mentions", []) if m["end"] <= len(text)]
+        if mentions and ent["type"] in ENTITY_TYPES:
+            chains.append(
+                {"type": ent["type"], "canonical": ent.get("canonical") or "", "mentions": mentions}
+            )
+    return text, chains
+
+
+def _factru(record: dict[str, Any], max_chars: int | None) -> Example:
+    text, chains = _chains(record, max_chars)
+    return Example(record["id"], text, len(record["text"]), None, {"chains": chains}, language="ru")
+
+
+def _neruk(record: dict[str, Any], max_chars: int | None) -> Example:
+    """ner-uk has no coreference: its mentions are deduped per article as conll2003's are."""
+    text, chains = _chains(record, max_chars)
+    seen: dict[tuple[str, str], dict[str, str]] = {}
+    for chain in chains:
+        for mention in chain["mentions"]:
+            seen.setdefault((chain["type"], mention.lower()), {"text": mention, "type": chain["type"]})
+    gold = {"entities": list(seen.values()), "misc": []}
+    return Example(record["id"], text, len(record["text"]), None, gold, language="uk")
+
+
 _MAKERS: dict[str, Callable[[dict[str, Any], int | None], Example | None]] = {
     "conll2003": _conll,
     "polnear": _polnear,
     "bbc-summary": _bbc,
     "gum": _gum,
+    "factru": _factru,
+    "ner-uk": _neruk,
 }

@@ -10,7 +10,15 @@ from typing import Any
 
 from summarize.errors import SummarizeError, UserError
 from summarize.evaluate.datasets import ENTITY_TYPES, Example
-from summarize.evaluate.scoring import RULES, rouge_scorer, score_bbc, score_conll, score_gum, score_polnear
+from summarize.evaluate.scoring import (
+    RULES,
+    rouge_scorer,
+    score_bbc,
+    score_conll,
+    score_factru,
+    score_gum,
+    score_polnear,
+)
 from summarize.ingest import Document
 from summarize.pipeline import Summarizer
 from summarize.schemas import ArticleSummary
@@ -50,7 +58,7 @@ def run_eval(
     scorer = rouge_scorer() if dataset == "bbc-summary" else None
     results = []
     for i, example in enumerate(examples):
-        doc = Document(text=example.text, path=example.id, title=example.title)
+        doc = Document(text=example.text, path=example.id, title=example.title, language=example.language)
         start = clock()
         try:
             summary = summarizer.summarize(doc)
@@ -79,8 +87,10 @@ def _scored(
     dataset: str, example: Example, summary: ArticleSummary, seconds: float, scorer: Any
 ) -> ArticleResult:
     g = summary.grounding
-    if dataset == "conll2003":
+    if dataset in ("conll2003", "ner-uk"):
         scores: dict[str, Any] = score_conll(summary, example.gold)
+    elif dataset == "factru":
+        scores = score_factru(summary, example.gold)
     elif dataset == "polnear":
         scores = score_polnear(summary, example.gold)
     elif dataset == "gum":
@@ -196,8 +206,26 @@ def _bbc_rows(ok: Sequence[ArticleResult]) -> list[tuple[str, str]]:
     ]
 
 
+def _factru_rows(ok: Sequence[ArticleResult]) -> list[tuple[str, str]]:
+    total = {t: _sum(ok, t) for t in ENTITY_TYPES}
+    typed = {t: _sum(ok, f"typed {t}") for t in ENTITY_TYPES}
+    typed_all = [sum(v[0] for v in typed.values()), sum(v[1] for v in typed.values())]
+    return [
+        *[(f"actor recall {t}", _ratio(*total[t])) for t in ENTITY_TYPES],
+        *[(f"type accuracy {t}", _ratio(*typed[t])) for t in ENTITY_TYPES],
+        ("type accuracy (found chains)", _ratio(*typed_all)),
+        ("actor precision", _ratio(*_sum(ok, "precision"))),
+        ("person names in base form", _ratio(*_sum(ok, "base form"))),
+        ("names in base form, all types", _ratio(*_sum(ok, "base form all"))),
+        ("person actors merging 2+ people", _ratio(*_sum(ok, "merged"))),
+        ("people split over 2+ actors", _ratio(*_sum(ok, "split"))),
+    ]
+
+
 _DATASET_ROWS: dict[str, Callable[[Sequence[ArticleResult]], list[tuple[str, str]]]] = {
     "conll2003": _conll_rows,
+    "factru": _factru_rows,
+    "ner-uk": _conll_rows,
     "polnear": _polnear_rows,
     "bbc-summary": _bbc_rows,
     "gum": _gum_rows,

@@ -76,6 +76,24 @@ RULES = {
         "(numbers compared without thousands separators; a capitalised sentence opener may occur "
         "in lower case)."
     ),
+    "factru": (
+        "Articles read as Russian (source.language ru). Gold: factRuEval-2016 PER/ORG/LOC chains (LocOrg "
+        "as LOC) with a mention inside the kept text. Names are compared as lower-cased \\w+ tokens "
+        "with \u0451 as \u0435. An actor matches a chain with strength 2 when its name or an alias "
+        "equals a mention or "
+        "the canonical name, 1 when a mention or the canonical name is a contiguous token subsequence of "
+        "a name or alias. Recall per type: chains some actor matches. Type accuracy, on found chains, "
+        "of the best-matching actor (strength, then first listed), as for conll2003. Actor precision: "
+        "the share of our actors whose name or an alias matches a gold chain in either direction "
+        "(one contains the other). Names in base form: on found PER chains with a canonical name, the "
+        "best actor's name holds every canonical token (order free) and at most one more (a "
+        "patronymic). Merged: actors that are the best match of two or more PER chains; split: PER "
+        "chains matched by two or more person actors."
+    ),
+    "ner-uk": (
+        "Articles read as Ukrainian (source.language uk). ner-uk 2.0 has no coreference: gold mentions "
+        "are deduped per article by (type, lower-cased text) and scored with the conll2003 rules."
+    ),
 }
 
 
@@ -141,6 +159,69 @@ def score_conll(result: ArticleSummary, gold: dict[str, Any]) -> dict[str, list[
             counts[f"typed {ent['type']}"][1] += 1
     known = [words(e["text"]) for e in gold["entities"]] + [words(m) for m in gold.get("misc", [])]
     hits = [any(_strength(actor, g) for g in known if g) for actor in result.actors]
+    counts["precision"] = [sum(hits), len(hits)]
+    return counts
+
+
+def _folded(text: str) -> list[str]:
+    return [w.replace("\u0451", "\u0435") for w in words(text)]  # yo as ye
+
+
+def _chain_strength(actor: Actor, forms: Sequence[list[str]]) -> int:
+    names = [_folded(n) for n in (actor.name, *actor.aliases)]
+    names = [n for n in names if n]
+    if any(n == f for n in names for f in forms):
+        return 2
+    return 1 if any(_contains(n, f) for n in names for f in forms) else 0
+
+
+def _related(actor: Actor, forms: Sequence[list[str]]) -> bool:
+    """Whether a name of ACTOR and a form of the chain contain one another."""
+    names = [n for n in (_folded(n) for n in (actor.name, *actor.aliases)) if n]
+    return any(_contains(n, f) or _contains(f, n) for n in names for f in forms)
+
+
+def _base_form(name: str, canonical: str) -> bool:
+    have, want = _folded(name), _folded(canonical)
+    return set(want) <= set(have) and len(have) <= len(want) + 1
+
+
+def score_factru(result: ArticleSummary, gold: dict[str, Any]) -> dict[str, list[int]]:
+    """Per type [found, total] and [typed right, found]; "precision"; "base form" [right, PER
+    found]; "merged" [actors holding 2+ persons, person actors]; "split" [PER chains matched by
+    2+ person actors, PER found]."""
+    counts: dict[str, list[int]] = {t: [0, 0] for t in ENTITY_TYPES}
+    counts |= {f"typed {t}": [0, 0] for t in ENTITY_TYPES}
+    counts |= {"base form": [0, 0], "base form all": [0, 0], "split": [0, 0]}
+    chains = gold["chains"]
+    forms = [[f for f in (_folded(m) for m in (*c["mentions"], c["canonical"])) if f] for c in chains]
+    best_of: dict[int, list[int]] = {}
+    for n, (chain, chain_forms) in enumerate(zip(chains, forms, strict=True)):
+        scored = [(_chain_strength(a, chain_forms), -i) for i, a in enumerate(result.actors)]
+        found = [s for s in scored if s[0] > 0]
+        kind = chain["type"]
+        counts[kind][1] += 1
+        if not found:
+            continue
+        actor = result.actors[-max(found)[1]]
+        counts[kind][0] += 1
+        counts[f"typed {kind}"][0] += actor.type in TYPE_OK[kind]
+        counts[f"typed {kind}"][1] += 1
+        if chain["canonical"]:
+            right = _base_form(actor.name, chain["canonical"])
+            counts["base form all"][0] += right
+            counts["base form all"][1] += 1
+            if kind == "PER":
+                counts["base form"][0] += right
+                counts["base form"][1] += 1
+        if kind == "PER":
+            best_of.setdefault(-max(found)[1], []).append(n)
+            matched = [i for s, i in found if result.actors[-i].type == "person"]
+            counts["split"][0] += len(matched) > 1
+            counts["split"][1] += 1
+    people = [a for a in result.actors if a.type == "person"]
+    counts["merged"] = [sum(len(v) > 1 for v in best_of.values()), len(people)]
+    hits = [any(_related(a, f) for f in forms) for a in result.actors]
     counts["precision"] = [sum(hits), len(hits)]
     return counts
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from summarize.text.nlp.types import Analysis, Span
 
 DEFAULT_LANGUAGE = "en"
-READERS: dict[str, str] = {"en": "summarize.text.nlp"}
+READERS: dict[str, str] = {"en": "summarize.text.nlp", "ru": "summarize.text.ru"}
 """ISO 639-1 code -> the module that reads it."""
 
 
