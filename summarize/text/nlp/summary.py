@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -107,14 +107,26 @@ def body_sentences(text: str, analysis: Analysis, title: str | None) -> list[Spa
     return spans
 
 
-def score_sentences(text: str, spans: Sequence[Span], title: str | None, weights: Weights) -> list[float]:
-    """The score of each span (see the module docstring); non-candidates get -inf."""
-    bags = [Counter(content_words(s.of(text))) for s in spans]
+Language = tuple[Callable[[str], list[str]], Callable[[str, "Weights"], bool]]
+"""What a word is and which sentence may be chosen, for a reader of another language."""
+
+
+def score_sentences(
+    text: str,
+    spans: Sequence[Span],
+    title: str | None,
+    weights: Weights,
+    language: Language | None = None,
+) -> list[float]:
+    """The score of each span (see the module docstring); non-candidates get -inf. LANGUAGE
+    says what a word and a candidate sentence are (default: English)."""
+    words, candidate = language or (content_words, _candidate)
+    bags = [Counter(words(s.of(text))) for s in spans]
     vectors, whole = _tfidf(bags)
-    title_words = set(content_words(title or ""))
+    title_words = set(words(title or ""))
     scores = []
     for rank, (span, vector, bag) in enumerate(zip(spans, vectors, bags, strict=True)):
-        if not _candidate(span.of(text), weights):
+        if not candidate(span.of(text), weights):
             scores.append(-math.inf)
             continue
         position = 1.0 / (1.0 + rank) ** weights.decay
@@ -132,12 +144,13 @@ def extractive_summary(
     *,
     title: str | None = None,
     weights: Weights = DEFAULT,
+    language: Language | None = None,
 ) -> list[Span]:
     """Spans of the MAX_SENTENCES sentences (2-4 recommended) that summarise TEXT best, in
     article order: the lead sentence (news says what happened first), then the best scored.
     TITLE, when given, is not repeated and its words raise a sentence's score."""
     spans = body_sentences(text, analysis, title)
-    scores = score_sentences(text, spans, title, weights)
+    scores = score_sentences(text, spans, title, weights, language)
     candidates = [i for i, s in enumerate(scores) if s > -math.inf]
     lead = candidates[:1]
     ranked = lead + sorted((i for i in candidates if i not in lead), key=lambda i: -scores[i])

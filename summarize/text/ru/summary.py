@@ -9,12 +9,10 @@ sentence is always kept, then the best scored, in article order.
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
-from collections.abc import Sequence
 
-from summarize.text.nlp.summary import DEFAULT, Weights, _cosine, _tfidf, body_sentences
+from summarize.text.nlp import summary as nlp_summary
+from summarize.text.nlp.summary import DEFAULT, Weights
 from summarize.text.nlp.types import Analysis, Span
 from summarize.text.ru.lexicon import fold, stop_words
 
@@ -39,23 +37,6 @@ def _candidate(sentence: str, weights: Weights) -> bool:
     return sentence.rstrip()[-1:] in _ENDS
 
 
-def _scores(text: str, spans: Sequence[Span], title: str | None, weights: Weights) -> list[float]:
-    bags = [Counter(content_words(s.of(text))) for s in spans]
-    vectors, whole = _tfidf(bags)
-    title_words = set(content_words(title or ""))
-    out = []
-    for rank, (span, vector, bag) in enumerate(zip(spans, vectors, bags, strict=True)):
-        if not _candidate(span.of(text), weights):
-            out.append(-math.inf)
-            continue
-        overlap = len(title_words & set(bag)) / len(title_words) if title_words else 0.0
-        position = 1.0 / (1.0 + rank) ** weights.decay
-        out.append(
-            weights.lead * position + weights.centre * _cosine(vector, whole) + weights.title * overlap
-        )
-    return out
-
-
 def extractive_summary(
     text: str,
     analysis: Analysis,
@@ -65,10 +46,6 @@ def extractive_summary(
     weights: Weights = DEFAULT,
 ) -> list[Span]:
     """Spans of the MAX_SENTENCES sentences that summarise TEXT best, in article order."""
-    spans = body_sentences(text, analysis, title)
-    scores = _scores(text, spans, title, weights)
-    candidates = [i for i, s in enumerate(scores) if s > -math.inf]
-    lead = candidates[:1]
-    ranked = lead + sorted((i for i in candidates if i not in lead), key=lambda i: -scores[i])
-    chosen = sorted(ranked[:max_sentences])
-    return [spans[i] for i in chosen] if chosen else spans[:max_sentences]
+    return nlp_summary.extractive_summary(
+        text, analysis, max_sentences, title=title, weights=weights, language=(content_words, _candidate)
+    )
