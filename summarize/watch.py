@@ -15,6 +15,7 @@ an HTML extraction each. ARTICLES/.fetch/watch.json remembers that last clean cy
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import threading
 import time
@@ -122,8 +123,14 @@ class Watcher:
         fetched = Fetcher(opts.folder, opts.client, stop=self.stop).run(opts.sources)
         cycle = Cycle(self.cycles, fetched)
         # No folder yet: nothing was ever saved (every source failed so far), nothing to summarize.
-        if opts.folder.is_dir() and not self.stop.is_set() and (fetched.saved or not self._clean()):
-            config = BatchConfig(root=opts.folder, outdir=opts.outdir, concurrency=opts.concurrency)
+        clean = self._clean()
+        if opts.folder.is_dir() and not self.stop.is_set() and (fetched.saved or not clean):
+            # After a clean cycle only this cycle's new articles can need the model: list them
+            # instead of walking (and reading) every article ever saved.
+            listed = io.StringIO("\n".join(fetched.saved)) if clean else None
+            config = BatchConfig(
+                root=opts.folder, outdir=opts.outdir, concurrency=opts.concurrency, from_file=listed
+            )
             cycle.stats = run_batch(config, self.settings, None, stop=self.stop, backend=self.backend)
         if not cycle.interrupted:
             self._outputs(cycle)

@@ -14,7 +14,7 @@ from summarize.sources.client import USER_AGENT, ClientOptions
 from summarize.sources.fetch import Fetcher, FetchReport, fetch_article
 from summarize.sources.listing import read_listing
 from summarize.sources.page import canonical_url, saved_path, story_hash
-from summarize.sources.state import STATE, FetchState
+from summarize.sources.state import MAX_ATTEMPTS, STATE, FetchState
 from summarize.testing.newssite import NewsSite, story_text
 
 FAST = ClientOptions(delay=0.0, read_timeout=1.0, connect_timeout=1.0)
@@ -202,3 +202,15 @@ def test_a_gzip_sitemap_file_is_read(site: NewsSite, tmp_path: Path) -> None:
 def test_an_article_source_over_the_page_cap_fails(site: NewsSite, tmp_path: Path) -> None:
     report = run(site, tmp_path, "/big.html")  # read with the sources' 50 MiB cap, refused as a page
     assert report.saved == [] and "byte limit" in report.failed[0][1]
+
+
+def test_an_item_failing_run_after_run_is_given_up(tmp_path: Path) -> None:
+    with NewsSite(trouble=True, slow=0.0) as site:
+        site.add("storm", "Storm hits the coast", story_text("storm"))
+        for n in range(1, MAX_ATTEMPTS + 1):
+            report = run(site, tmp_path, "/feed.rss")
+            gone = [error for url, error in report.failed if url.endswith("/gone.html")]
+            assert len(gone) == 1 and ("given up" in gone[0]) == (n == MAX_ATTEMPTS)
+        assert site.hits["/gone.html"] == MAX_ATTEMPTS
+        report = run(site, tmp_path, "/feed.rss")
+        assert site.hits["/gone.html"] == MAX_ATTEMPTS and report.failed == []

@@ -268,7 +268,7 @@ class Fetcher:
         return str(fact["path"]) if fact else None
 
     def _fail(self, item: Item, error: str) -> None:
-        self.state.fail(item, error)
+        error = self.state.fail(item, error)
         with self._lock:
             self.report.failed.append((item.url, error))
 

@@ -26,6 +26,8 @@ from summarize.sources.client import Validators
 from summarize.sources.listing import Item
 
 STATE = Path(".fetch") / "state.jsonl"
+MAX_ATTEMPTS = 5
+"""Runs an item may fail before it is given up (a page gone for good is not asked forever)."""
 
 
 class FetchState:
@@ -74,9 +76,10 @@ class FetchState:
         return Validators(fact.get("etag"), fact.get("last_modified"))
 
     def known(self, url: str) -> dict[str, Any] | None:
-        """The saved or duplicate fact of URL; None when it was never fetched or it failed."""
+        """The saved, duplicate or given-up fact of URL; None when it was never fetched or it
+        failed (and will be retried)."""
         fact = self.articles.get(url)
-        return fact if fact and fact.get("status") in ("saved", "duplicate") else None
+        return fact if fact and fact.get("status") in ("saved", "duplicate", "gave-up") else None
 
     def failed(self) -> list[Item]:
         """Items that failed on an earlier run: retried on this one."""
@@ -104,11 +107,17 @@ class FetchState:
         """ITEM (whose story hash is DIGEST) is the story saved at OF."""
         self._record({"t": "article", "status": "duplicate", "url": item.url, "path": of, "hash": digest})
 
-    def fail(self, item: Item, error: str) -> None:
-        """ITEM failed; the next run retries it."""
-        self._record(
-            {"t": "article", "status": "failed", "url": item.url, "error": error, "item": asdict(item)}
-        )
+    def fail(self, item: Item, error: str) -> str:
+        """ITEM failed: the next run retries it, unless this was its last attempt. The error,
+        saying so in that case."""
+        before = self.articles.get(item.url) or {}
+        attempts = int(before.get("attempts") or 0) + 1 if before.get("status") == "failed" else 1
+        status = "failed" if attempts < MAX_ATTEMPTS else "gave-up"
+        if status == "gave-up":
+            error = f"{error} (failed {attempts} runs: given up)"
+        fact = {"t": "article", "status": status, "url": item.url, "error": error, "attempts": attempts}
+        self._record({**fact, "item": asdict(item)})
+        return error
 
     def _record(self, fact: dict[str, Any]) -> None:
         with self.lock:
